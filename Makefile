@@ -1,0 +1,35 @@
+# Two commands on a fresh machine (Python 3.11+, git, make):
+#   make run    set up .venv, run the main job on the bundled samples
+#   make test   set up .venv, run ruff and the whole test suite (what CI runs)
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench system-deps test-all clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/renewal --lang en cases
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_cashflow.py
+
+# Large system programs some tests use when present (they skip cleanly when absent).
+system-deps:
+	apt-get update && apt-get install -y --no-install-recommends libreoffice-calc chromium
+
+test-all: system-deps test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
