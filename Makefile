@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench system-deps test-all clean
+.PHONY: run test lint bench wheel system-deps test-all clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py
+	$(BIN)/python benchmarks/bench_udfs.py
+
+# The pure-Python wheel (numpy its only requirement) for xlwings Lite's requirements.txt.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
 
 # Large system programs some tests use when present (they skip cleanly when absent).
 system-deps:

@@ -138,6 +138,13 @@ def npv(rate: object, renovation_surplus: object, operating_surpluses: object,
 
 def _horner(coefficients: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """p(z) = sum_j a_j z^j and p'(z), row by row; coefficients (P, M) lowest power first."""
+    if coefficients.shape[0] == 1:  # one project (a cell formula): plain floats are faster
+        zz, row = float(z[0]), coefficients[0].tolist()
+        p1, dp1 = row[-1], 0.0
+        for a in reversed(row[:-1]):
+            dp1 = dp1 * zz + p1
+            p1 = p1 * zz + a
+        return np.array([p1]), np.array([dp1])
     p = coefficients[:, -1].copy()
     dp = np.zeros_like(p)
     for j in range(coefficients.shape[1] - 2, -1, -1):
@@ -161,6 +168,8 @@ def _refine(coefficients: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     converges. Converged rows leave the working set.
     """
     root = z.copy()
+    if not z.size:
+        return root
     todo = np.arange(z.size)
     step_before = hi - lo
     step = step_before.copy()

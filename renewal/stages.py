@@ -31,6 +31,22 @@ def _check_kind(kind: str, item: str) -> None:
         raise RenewalInputError(f"kind: item {item!r} must be 'revenue' or 'cost', got {kind!r}")
 
 
+def stage_surplus(revenue: object, cost: object) -> float:
+    """A stage's surplus S = R - C, each side a number or amounts to sum.
+
+    Formula (1) with one-off amounts (So = Ro - Co), or formula (2) with one
+    year's amounts (Sk = Rk - Ck).
+
+    Excel equivalent: ``=SUM(revenue) - SUM(cost)``.
+
+    >>> stage_surplus([460, 583, 995], 2038), stage_surplus(627, 279)
+    (0.0, 348.0)
+    """
+    r = as_finite("revenue", revenue)
+    c = as_finite("cost", cost)
+    return round(float(r.sum() - c.sum()), 10)
+
+
 @dataclass(frozen=True)
 class RenovationItem:
     """A one-off renovation-stage amount: revenue (Ro) or cost (Co), by source.

@@ -2,7 +2,14 @@
 
 import os
 
-from hypothesis import HealthCheck, settings
+from xl_addin.testing import use_office_js_runtime
+
+# The Excel functions are tested through xlwings' Office.js custom-function
+# machinery (xlwings.server), the one xlwings Lite runs: set up before xlwings
+# is imported (see xl_addin/testing.py for what it sets and why).
+use_office_js_runtime()
+
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,156 @@
+"""The template contract: sheets, defined names and tables a project workbook has.
+
+The generator writes workbooks to this contract and the batch reads them by it,
+never by cell address. Changing a name here changes both doors at once; bump
+``TEMPLATE_VERSION``'s major number when a change breaks old submissions.
+Pure data: no openpyxl here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TEMPLATE_ID = "renewal_project"
+TEMPLATE_VERSION = "1.0"
+SUPPORTED_VERSIONS = ("1.0",)
+PORTFOLIO_ID = "renewal_portfolio"
+
+MAX_YEARS = 50
+"""Year columns in the operation table and the results row: a horizon is at most 50 years."""
+RENOVATION_ROWS = 40
+OPERATION_ROWS = 30
+
+Kind = Literal["text", "code", "integer", "number", "rate", "share"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input cell of the Project sheet, found by its defined name ``in_<name>``."""
+
+    name: str
+    kind: Kind
+    required: bool
+    label_zh: str
+    label_en: str
+    unit: str = ""
+    codes: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    default: object = None
+
+    @property
+    def defined_name(self) -> str:
+        """The workbook's defined name for this input."""
+        return f"in_{self.name}"
+
+
+SHEETS = {
+    "guide": "Guide",
+    "project": "Project",
+    "renovation": "Renovation",
+    "operation": "Operation",
+    "site": "Site",
+    "results": "Results",
+    "lists": "Lists",
+    "meta": "_Meta",
+}
+
+PROJECT_FIELDS: tuple[Field, ...] = (
+    Field("project_id", "text", True, "项目编号", "project id"),
+    Field("project_name", "text", True, "项目名称", "project name"),
+    Field("city", "code", True, "城市", "city", codes="city"),
+    Field("district", "text", False, "区", "district"),
+    Field("pattern", "code", True, "更新模式", "renewal pattern", codes="pattern"),
+    Field("build_year", "integer", False, "建成年份", "build year", minimum=1900, maximum=2000),
+    Field("households", "integer", False, "户数", "households", "户", minimum=0),
+    Field("floor_area_m2", "number", False, "现状建筑面积", "existing floor area", "m²", minimum=0),
+    Field("added_floor_area_m2", "number", False, "新增地上建筑面积", "added above-ground floor area",
+          "m²", minimum=0),
+    Field("discount_rate", "rate", True, "折现率", "discount rate", "%", -0.99, 0.99, 0.08),
+    Field("horizon", "integer", True, "测算期限", "horizon", "年", 1, MAX_YEARS, 20),
+    Field("target_return", "rate", True, "目标收益率", "target return", "%", -0.99, 0.99, 0.08),
+    Field("concession_years", "integer", False, "特许经营年限", "concession years", "年", 0, 99),
+    Field("package_id", "text", False, "项目包编号（片区统筹）", "package id (bundling)"),
+    Field("renovation_total", "number", False, "改造成本合计（申报值）", "stated renovation cost total",
+          "万元", minimum=0),
+    Field("lang", "code", True, "结果语言", "language of results", codes="lang", default="zh"),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A named Excel table: its sheet, its columns, its fixed capacity of data rows."""
+
+    name: str
+    sheet: str
+    columns: tuple[str, ...]
+    rows: int
+
+
+RENOVATION_TABLE = Table("tblRenovation", SHEETS["renovation"],
+                         ("item", "kind", "source", "amount", "note"), RENOVATION_ROWS)
+OPERATION_TABLE = Table("tblOperation", SHEETS["operation"],
+                        ("item", "kind", *(f"y{k}" for k in range(1, MAX_YEARS + 1))),
+                        OPERATION_ROWS)
+SITE_TABLE = Table("tblSite", SHEETS["site"], ("key", "value", "unit", "meaning"), 19)
+
+COLUMN_NAMES = {
+    # Defined names over table columns, for formulas (the formula engine cannot
+    # read structured references such as tblRenovation[amount]).
+    "ren_kind": (RENOVATION_TABLE, "kind"),
+    "ren_source": (RENOVATION_TABLE, "source"),
+    "ren_amount": (RENOVATION_TABLE, "amount"),
+    "op_kind": (OPERATION_TABLE, "kind"),
+    "site_keys": (SITE_TABLE, "key"),
+    "site_values": (SITE_TABLE, "value"),
+}
+BLOCK_NAMES = {
+    "op_amounts": (OPERATION_TABLE, "y1", f"y{MAX_YEARS}"),
+    "site_attributes": (SITE_TABLE, "key", "value"),
+}
+
+ResultKind = Literal["number", "years", "rate", "text", "code", "row", "matrix"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """A result cell (or range) on the Results sheet with its defined name ``res_<name>``.
+
+    ``checked``: the batch recomputes it and reports a result typed over, or a
+    cached value that differs from the model's.
+    """
+
+    name: str
+    kind: ResultKind
+    label_zh: str
+    label_en: str
+    checked: bool = True
+
+    @property
+    def defined_name(self) -> str:
+        """The workbook's defined name for this result."""
+        return f"res_{self.name}"
+
+
+RESULTS: tuple[Result, ...] = (
+    Result("renovation_surplus", "number", "改造阶段盈余 So", "renovation surplus So"),
+    Result("entity_investment", "number", "实施主体投资", "implementing entity's investment"),
+    Result("operating_surpluses", "row", "运营阶段盈余 Sk", "operating surpluses Sk"),
+    Result("cumulative_balance", "row", "累计平衡 So+ΣSk", "cumulative balance So+ΣSk", False),
+    Result("payback_years", "years", "静态回收期", "payback"),
+    Result("discounted_payback_years", "years", "动态回收期", "discounted payback"),
+    Result("npv", "number", "净现值", "net present value"),
+    Result("irr", "rate", "内部收益率", "internal rate of return"),
+    Result("years_to_target", "years", "达到目标收益年限", "years to reach the target return"),
+    Result("required_annual_surplus", "number", "期限内回收所需年均盈余",
+           "level yearly surplus to recover So in the horizon"),
+    Result("balance_status", "text", "平衡状态", "balance status"),
+    Result("declared_pattern_name", "text", "申报模式", "declared pattern", False),
+    Result("best_fit_pattern", "code", "最适模式", "best-fit pattern"),
+    Result("pattern_scores", "matrix", "模式得分", "pattern scores", False),
+    Result("reasons", "text", "适配理由", "fit reasons", False),
+    Result("policy_guidance", "text", "政策指引", "policy guidance", False),
+)
+
+META_NAMES = ("meta_template_id", "meta_template_version")
