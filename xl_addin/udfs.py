@@ -42,6 +42,15 @@ SITE_DOC = ("Site attributes: two columns (key, value), or a header row of keys 
 PATTERN_DOC = "Pattern code, e.g. ACTIVATION (see PATTERN_SCORES for the six codes)"
 
 
+def cash_flow_arguments(function):
+    """The So, Sk and horizon parameters every cash-flow function shares, described once."""
+    for name, options in (("horizon", {"doc": HORIZON_DOC}),
+                          ("operating_surpluses", {"ndim": 2, "doc": SK_DOC}),
+                          ("renovation_surplus", {"ndim": 2, "doc": SO_DOC})):
+        function = arg(name, **options)(function)
+    return function
+
+
 @func(category=CATEGORY)
 @arg("revenue", ndim=2, doc="Revenue R: a number or a range, summed (empty cells count 0)")
 @arg("cost", ndim=2, doc="Cost C: a number or a range, summed (empty cells count 0)")
@@ -83,10 +92,8 @@ def lease_surplus(units, rent_received, rent_paid, vacancy=None, other_cost=None
 
 
 @func(category=CATEGORY)
-@arg("renovation_surplus", ndim=2, doc=SO_DOC)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
+@cash_flow_arguments
 @arg("rate", doc="Discount rate for a discounted payback (default 0: undiscounted)")
-@arg("horizon", doc=HORIZON_DOC)
 def payback_years(renovation_surplus, operating_surpluses, rate=None, horizon=None):
     """Years until So plus cumulative (discounted) Sk reaches 0, interpolated; 0 if So >= 0; #N/A if never."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
@@ -95,9 +102,7 @@ def payback_years(renovation_surplus, operating_surpluses, rate=None, horizon=No
 
 @func(category=CATEGORY)
 @arg("rate", doc="Discount rate per year, e.g. 0.08; one, or one per project")
-@arg("renovation_surplus", ndim=2, doc=SO_DOC)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
-@arg("horizon", doc=HORIZON_DOC)
+@cash_flow_arguments
 def renewal_npv(rate, renovation_surplus, operating_surpluses, horizon=None):
     """Net present value So + sum Sk/(1+rate)^k; equals Excel's =NPV(rate, Sk) + So."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
@@ -105,9 +110,7 @@ def renewal_npv(rate, renovation_surplus, operating_surpluses, horizon=None):
 
 
 @func(category=CATEGORY)
-@arg("renovation_surplus", ndim=2, doc=SO_DOC)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
-@arg("horizon", doc=HORIZON_DOC)
+@cash_flow_arguments
 def renewal_irr(renovation_surplus, operating_surpluses, horizon=None):
     """Internal rate of return of So, S1..Sn; equals Excel's =IRR({So, S1..Sn}); #NUM! where none exists."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
@@ -116,9 +119,7 @@ def renewal_irr(renovation_surplus, operating_surpluses, horizon=None):
 
 @func(category=CATEGORY)
 @arg("target_rate", doc="Target return per year, e.g. 0.08; one, or one per project")
-@arg("renovation_surplus", ndim=2, doc=SO_DOC)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
-@arg("horizon", doc=HORIZON_DOC)
+@cash_flow_arguments
 def years_to_return(target_rate, renovation_surplus, operating_surpluses, horizon=None):
     """Years until the target return is reached (the payback discounted at the target rate); #N/A if never."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
@@ -137,10 +138,8 @@ def required_annual_surplus(renovation_surplus, years, rate=None):
 
 
 @func(category=CATEGORY)
-@arg("renovation_surplus", ndim=2, doc=SO_DOC)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
+@cash_flow_arguments
 @arg("rate", doc="Discount rate; > 0 gives the discounted balance (default 0)")
-@arg("horizon", doc=HORIZON_DOC)
 @arg("lang", doc=LANG_DOC)
 def balance_status(renovation_surplus, operating_surpluses, rate=None, horizon=None, lang=None):
     """Balanced at the renovation stage / in operation year N / not within N years (in Chinese or English)."""
