@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from renewal.cases import CaseResult, evaluate_cases
 from renewal.language import DEFAULT_LANG, LANGS, message
 from validation.tables import render
+from workbook_templates.command import add_template_parser
 
 
 def _money(value: float | None) -> str:
@@ -73,6 +74,36 @@ def cmd_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Check every project workbook below a folder and write the report (validation.batch)."""
+    from validation.batch import command  # pandas, pandera, openpyxl: loaded only to batch
+
+    return command(args)
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def add_batch_parser(sub: argparse._SubParsersAction) -> None:
+    """``renewal batch FOLDER --out REPORT [--workers N] [--fail-on LEVEL] [--lang zh|en] [--verbose]``."""
+    batch = sub.add_parser("batch", help="check every project workbook below a folder (nightly)")
+    batch.add_argument("folder", help="folder of submitted .xlsx/.xlsm workbooks (only read)")
+    batch.add_argument("--out", required=True,
+                       help="report folder for results.json, summary.xlsx, report.html (replaced atomically)")
+    batch.add_argument("--workers", type=_at_least_one, default=1,
+                       help="processes reading workbooks in parallel (default 1)")
+    batch.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
+                       help="exit 1 when a finding reaches this severity (default error)")
+    batch.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
+                       help="language of the report: zh or en (as renewal --lang)")
+    batch.add_argument("--verbose", action="store_true", help="print a line per file")
+    batch.set_defaults(run=cmd_batch)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``renewal``."""
     parser = argparse.ArgumentParser(
@@ -85,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="compute the paper's reference cases")
     cases.add_argument("--format", choices=("table", "json"), default="table")
     cases.set_defaults(run=cmd_cases)
+    add_batch_parser(sub)
+    add_template_parser(sub)
     return parser
 
 

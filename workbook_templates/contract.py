@@ -67,10 +67,12 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("floor_area_m2", "number", False, "现状建筑面积", "existing floor area", "m²", minimum=0),
     Field("added_floor_area_m2", "number", False, "新增地上建筑面积", "added above-ground floor area",
           "m²", minimum=0),
-    Field("discount_rate", "rate", True, "折现率", "discount rate", "%", -0.99, 0.99, 0.08),
-    Field("horizon", "integer", True, "测算期限", "horizon", "年", 1, MAX_YEARS, 20),
-    Field("target_return", "rate", True, "目标收益率", "target return", "%", -0.99, 0.99, 0.08),
-    Field("concession_years", "integer", False, "特许经营年限", "concession years", "年", 0, 99),
+    Field("discount_rate", "rate", True, "折现率", "discount rate", "%",
+          minimum=-0.99, maximum=0.99, default=0.08),
+    Field("horizon", "integer", True, "测算期限", "horizon", "年", minimum=1, maximum=MAX_YEARS, default=20),
+    Field("target_return", "rate", True, "目标收益率", "target return", "%",
+          minimum=-0.99, maximum=0.99, default=0.08),
+    Field("concession_years", "integer", False, "特许经营年限", "concession years", "年", minimum=0, maximum=99),
     Field("package_id", "text", False, "项目包编号（片区统筹）", "package id (bundling)"),
     Field("renovation_total", "number", False, "改造成本合计（申报值）", "stated renovation cost total",
           "万元", minimum=0),
@@ -154,3 +156,13 @@ RESULTS: tuple[Result, ...] = (
 )
 
 META_NAMES = ("meta_template_id", "meta_template_version")
+
+# Added with the generator (workbook_templates/build.py); none of these is read by the batch.
+READY_NAME = "calc_ready"
+"""TRUE once every required field is filled; until then the results show blank cells."""
+CHART_NAMES = ("chart_flows", "chart_balance")
+"""The chart's data rows: So at year 0 then Sk, and So + cumulative Sk; ``#N/A``
+(a gap in the chart) beyond the horizon or before the inputs are ready."""
+RUNTIME_NAME = "meta_runtime"
+"""Which runtime the workbook's formulas are spelt for: ``classic`` or ``lite``."""
+RUNTIMES = ("classic", "lite")

@@ -1,0 +1,137 @@
+"""The nightly batch: discover, read, extract, validate, compute, compare, report.
+
+:func:`check_folder` runs the pipeline over a folder and returns a
+:class:`~validation.report.Report`; :func:`write_report` writes its three files
+atomically; :func:`command` is ``renewal batch``. Reading is per file (a pure
+function, in worker processes with ``--workers N``); everything after it
+runs once over frames that hold the whole folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+from renewal.language import message
+from validation.atomic import ReportFolderError, replace_folder
+from validation.checks import input_findings, prepare, result_findings
+from validation.compute import compute
+from validation.discover import discover
+from validation.extract import Extraction, extract, folder_frames
+from validation.findings import SEVERITIES, Finding
+from validation.guards import Limits
+from validation.progress import Progress
+from validation.report import REPORT_FILES, FileReport, PackageReport, Report, file_status
+from validation.report_html import write_html
+from validation.report_json import write_json
+from validation.report_xlsx import write_xlsx
+
+WRITERS = dict(zip(REPORT_FILES, (write_json, write_xlsx, write_html), strict=True))
+
+
+class BatchError(Exception):
+    """The run cannot proceed (exit code 2): no such folder, output overlapping it, unwritable."""
+
+
+@contextmanager
+def _extractions(root: Path, files: list[str], workers: int, limits: Limits) -> Iterator[Iterator[Extraction]]:
+    job = partial(extract, str(root), limits=limits)
+    if workers <= 1:
+        yield map(job, files)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool.map(job, files, chunksize=max(1, len(files) // (workers * 8)))
+
+
+def read_all(folder: str | Path, *, workers: int = 1, limits: Limits | None = None,
+             progress: Callable[[int, int, str], None] | None = None) -> list[Extraction]:
+    """Discover and extract every workbook below ``folder``, in discovery order."""
+    root = Path(folder)
+    files = discover(root)
+    done = []
+    with _extractions(root, files, workers, limits or Limits()) as results:
+        for ex in results:
+            done.append(ex)
+            if progress:
+                progress(len(done), len(files), ex.file)
+    return done
+
+
+def check_folder(folder: str | Path, *, lang: str = "zh", workers: int = 1,
+                 limits: Limits | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """Run the pipeline over ``folder`` and return what it found (nothing is written)."""
+    if not Path(folder).is_dir():
+        raise BatchError(message("cli", "no_folder", lang, package="validation", path=folder))
+    extractions = read_all(folder, workers=workers, limits=limits, progress=progress)
+    frames = folder_frames(extractions)
+    inputs = prepare(frames)
+    findings: dict[str, list[Finding]] = defaultdict(list)
+    for item in [f for ex in extractions for f in ex.findings] + input_findings(inputs):
+        findings[item.file].append(item)
+    computable = [ex.file for ex in extractions
+                  if ex.readable and ex.file in inputs.projects.index
+                  and not any(f.severity == "error" for f in findings[ex.file])]
+    computed = compute(inputs, computable)
+    for item in result_findings(frames["results"], computed.expected(),
+                                computed.declared_patterns(inputs.fields)):
+        findings[item.file].append(item)
+    records = {file: computed.record(i, lang) for i, file in enumerate(computed.files)}
+    files = tuple(
+        FileReport(ex.file, ex.sha256, ex.size, file_status(ex.readable, findings[ex.file]),
+                   tuple(sorted(findings[ex.file], key=Finding.sort_key)), records.get(ex.file))
+        for ex in extractions)
+    packages = tuple(
+        PackageReport(p, tuple(computed.files[i] for i in p.projects),
+                      tuple(str(records[computed.files[i]]["project_id"]) for i in p.projects))
+        for p in computed.packages)
+    generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return Report(str(folder), lang, generated, files, packages)
+
+
+def write_report(report: Report, out: str | Path) -> Path:
+    """Write results.json, summary.xlsx and report.html into ``out``, atomically."""
+    def write(folder: Path) -> None:
+        for name, writer in WRITERS.items():
+            writer(report, folder / name)
+
+    try:
+        return replace_folder(out, write, REPORT_FILES)
+    except ReportFolderError as exc:
+        raise BatchError(message("cli", "cannot_write", report.lang, package="validation",
+                                 reason=exc)) from exc
+
+
+def _overlap(folder: Path, out: Path) -> bool:
+    a, b = folder.resolve(), out.resolve()
+    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+
+
+def command(args: argparse.Namespace) -> int:
+    """``renewal batch FOLDER --out REPORT``: exit 0, 1 (a finding at --fail-on) or 2 (no run)."""
+    lang = args.lang
+    try:
+        if _overlap(Path(args.folder), Path(args.out)):
+            raise BatchError(message("cli", "out_overlaps", lang, package="validation", out=args.out))
+        report = check_folder(args.folder, lang=lang, workers=args.workers, progress=Progress())
+        path = write_report(report, args.out)
+    except BatchError as exc:
+        print(f"renewal batch: {exc}", file=sys.stderr)
+        return 2
+    if args.verbose:
+        for f in report.files:
+            print(message("cli", "file_line", lang, package="validation", path=f.path,
+                          status=message("status", f.status, lang, package="validation"),
+                          **{s: f.count(s) for s in SEVERITIES}))
+    stats = report.stats()
+    print(message("cli", "summary", lang, package="validation", **stats["files"],
+                  **{k: v for k, v in stats["findings"].items() if k != "total"}))
+    print(message("cli", "report", lang, package="validation", path=path))
+    return 1 if report.reaches(args.fail_on) else 0

@@ -1,0 +1,158 @@
+"""Compute the model for every valid project of the folder at once.
+
+From the prepared frames: So per project from its renovation items
+(formula 1; the implementing entity's own money is not revenue), Sk per
+project and year from its operation items (formula 2), then one call each to
+:func:`renewal.appraisal.appraise` and :func:`renewal.fit.score_sites` over all
+projects, and the package balances of projects that share a package id
+(fat-thin pairing, :func:`renewal.stages.package_balances`). Also the value
+each stated result (``res_*``) should show, for the comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from renewal.appraisal import Appraisal, appraise
+from renewal.cashflow import required_annual_surplus
+from renewal.codes import counts_in_renovation_surplus
+from renewal.fit import Scores, score_sites, site_attribute_keys
+from renewal.patterns import PATTERN_CODES
+from renewal.stages import PackageBalance, package_balances
+from validation.checks import Inputs, numbers
+from workbook_templates.contract import MAX_YEARS
+
+NEVER = "#N/A"
+"""What a result cell shows for "never within the horizon" (and for "no pattern applies")."""
+NO_IRR = "#NUM!"
+
+
+@dataclass(frozen=True)
+class Computed:
+    """The model's results for the computed projects, in the order of ``files``."""
+
+    files: tuple[str, ...]
+    projects: pd.DataFrame
+    appraisal: Appraisal
+    entity_investment: np.ndarray
+    required_annual_surplus: np.ndarray
+    scores: Scores
+    packages: list[PackageBalance]
+
+    def record(self, i: int, lang: str) -> dict[str, object]:
+        """Project ``i`` as results.json holds it (``None`` for never / no IRR)."""
+        project = self.projects.iloc[i]
+        best = self.scores.best_fit()[i]
+        return {
+            "project_id": project["project_id"],
+            "project_name": project["project_name"],
+            "city": project["city"],
+            "pattern": project["pattern"],
+            "package_id": _text_or_none(project["package_id"]),
+            **self.appraisal.record(i, lang),
+            "entity_investment": float(self.entity_investment[i]),
+            "required_annual_surplus": float(self.required_annual_surplus[i]),
+            "best_fit_pattern": best,
+            "pattern_scores": {code: float(self.scores.score[i, j])
+                               for j, code in enumerate(PATTERN_CODES)},
+        }
+
+    def expected(self) -> pd.DataFrame:
+        """(file, field, year, expected): what each recomputed result cell should show.
+
+        ``year`` is 0 for single-cell results and k for year k of the row of
+        operating surpluses (within the horizon only).
+        """
+        a = self.appraisal
+        langs = self.projects["lang"].tolist()
+        scalars = {
+            "res_renovation_surplus": a.renovation_surplus.tolist(),
+            "res_entity_investment": self.entity_investment.tolist(),
+            "res_payback_years": _or(a.payback_years, NEVER),
+            "res_discounted_payback_years": _or(a.discounted_payback_years, NEVER),
+            "res_npv": a.npv.tolist(),
+            "res_irr": _or(a.irr, NO_IRR),
+            "res_years_to_target": _or(a.years_to_target, NEVER),
+            "res_required_annual_surplus": self.required_annual_surplus.tolist(),
+            "res_balance_status": [s.text(lang) for s, lang in zip(a.status, langs, strict=True)],
+            "res_best_fit_pattern": [b or NEVER for b in self.scores.best_fit()],
+        }
+        rows = [(file, name, 0, values[i]) for name, values in scalars.items()
+                for i, file in enumerate(self.files)]
+        rows += [(file, "res_operating_surpluses", k, float(a.operating_surpluses[i, k - 1]))
+                 for i, file in enumerate(self.files) for k in range(1, int(a.horizon[i]) + 1)]
+        return pd.DataFrame(rows, columns=["file", "field", "year", "expected"]).astype(
+            {"file": "str", "field": "str", "year": "int64", "expected": object})
+
+    def declared_patterns(self, fields: pd.DataFrame) -> pd.DataFrame:
+        """The in_pattern cells of the computed projects with the declared pattern's fit."""
+        rows = fields[(fields["field"] == "in_pattern") & fields["file"].isin(self.files)]
+        at = pd.Series(range(len(self.files)), index=list(self.files))[rows["file"]].to_numpy(dtype=int)
+        column = np.array([PATTERN_CODES.index(p) for p in rows["value"]], dtype=int)
+        best = self.scores.best_fit()
+        return rows[["file", "sheet", "cell", "field", "value"]].assign(
+            score=self.scores.score[at, column].round(1), applicable=self.scores.applicable[at, column],
+            best=pd.Series([best[i] or "-" for i in at], index=rows.index, dtype="str"),
+            threshold=self.scores.threshold)
+
+
+def _or(values: np.ndarray, missing: str) -> list[float | str]:
+    """Floats, with ``missing`` where the model says never (inf) or none (NaN)."""
+    return [float(v) if np.isfinite(v) else missing for v in values]
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _renovation(inputs: Inputs, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """So and the entity's own investment per project (formula 1)."""
+    cells = inputs.renovation[inputs.renovation["file"].isin(files)]
+    rows = cells.pivot(index=["file", "row"], columns="column", values="value").reindex(
+        columns=["kind", "source", "amount"])
+    amount = numbers(rows["amount"]).fillna(0.0)
+    counts = rows["source"].fillna("OTHER").map(counts_in_renovation_surplus).astype(bool)
+    cost, revenue = rows["kind"] == "cost", rows["kind"] == "revenue"
+    so = (amount.where(revenue & counts, 0.0) - amount.where(cost, 0.0)).groupby(level="file").sum()
+    own = amount.where(revenue & ~counts, 0.0).groupby(level="file").sum()
+    return (so.reindex(files, fill_value=0.0).to_numpy(dtype=float),
+            own.reindex(files, fill_value=0.0).to_numpy(dtype=float))
+
+
+def _operation(inputs: Inputs, files: list[str]) -> np.ndarray:
+    """Sk (P, MAX_YEARS) per project and year (formula 2)."""
+    op = inputs.operation
+    cells = op[op["file"].isin(files) & (op["year"] > 0)]
+    sign = cells["row_kind"].map({"revenue": 1.0, "cost": -1.0}).fillna(0.0)
+    signed = (cells["number"].fillna(0.0) * sign).groupby([cells["file"], cells["year"]]).sum()
+    table = signed.unstack("year") if len(signed) else pd.DataFrame()
+    table = table.reindex(index=files, columns=range(1, MAX_YEARS + 1), fill_value=0.0)
+    return table.fillna(0.0).to_numpy(dtype=float)
+
+
+def _site_columns(inputs: Inputs, files: list[str]) -> dict[str, np.ndarray]:
+    """Site attribute values per project, NaN where not given."""
+    site = inputs.site
+    values = site[site["file"].isin(files) & (site["column"] == "value")
+                  & site["field"].isin(site_attribute_keys())]
+    table = values.pivot_table(index="file", columns="field", values="number", aggfunc="first")
+    table = table.reindex(index=files, columns=list(site_attribute_keys()))
+    return {key: table[key].to_numpy(dtype=float) for key in site_attribute_keys()}
+
+
+def compute(inputs: Inputs, files: list[str]) -> Computed:
+    """Every result for the projects in ``files`` (whose inputs passed validation)."""
+    projects = inputs.projects.reindex(files)
+    so, own = _renovation(inputs, files)
+    sk = _operation(inputs, files)
+    horizon = projects["horizon"].to_numpy(dtype=float).astype(np.int64)
+    rate = projects["discount_rate"].to_numpy(dtype=float)
+    appraisal = appraise(so, sk, horizon, rate, projects["target_return"].to_numpy(dtype=float))
+    scores = score_sites(_site_columns(inputs, files))
+    package_ids = [_text_or_none(p) for p in projects["package_id"]]
+    return Computed(tuple(files), projects, appraisal, own,
+                    np.atleast_1d(required_annual_surplus(so, horizon, rate)), scores,
+                    package_balances(package_ids, so, appraisal.npv))

@@ -1,0 +1,40 @@
+"""Discover the workbooks below a folder: .xlsx and .xlsm, recursively, in a stable order.
+
+Skipped: Excel's lock files (``~$name.xlsx``, left while a workbook is open),
+hidden files and everything inside hidden folders (names starting with a dot).
+Nothing is opened here and nothing is ever written into the folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+EXTENSIONS = (".xlsx", ".xlsm")
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def discover(folder: str | Path) -> list[str]:
+    """Paths of the workbooks below ``folder``, relative to it (``/``-separated), sorted.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ["b.xlsx", "a/c.XLSM", "~$b.xlsx", ".x.xlsx", ".git/d.xlsx", "e.xls"]:
+    ...         p = Path(d, name); p.parent.mkdir(exist_ok=True); _ = p.write_bytes(b"")
+    ...     discover(d)
+    ['a/c.XLSM', 'b.xlsx']
+    """
+    root = Path(folder)
+    found = []
+    for current, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not _hidden(d)]
+        for name in files:
+            if _hidden(name) or name.startswith("~$") or not name.lower().endswith(EXTENSIONS):
+                continue
+            path = Path(current, name)
+            if path.is_file():
+                found.append(path.relative_to(root).as_posix())
+    return sorted(found)

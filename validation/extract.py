@@ -1,0 +1,226 @@
+"""Read and extract one workbook: a pure function from a path to rows and findings.
+
+:func:`extract` guards the file's bytes, opens it, reads every value the
+template contract names (defined names ``in_*``, ``meta_*``, ``res_*``; the
+tables tblRenovation, tblOperation, tblSite) and returns them as plain rows,
+each with its sheet and cell, plus the findings of reading. Nothing of the
+workbook outlives the call and the result pickles, so the call can run in a
+worker process or be cached by the file's sha256. :func:`folder_frames` turns
+the rows of a whole folder into one long frame per kind of value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from validation.findings import Finding
+from validation.guards import Limits, broken, inspect_archive, too_large
+from validation.workbook import Area, CellValue, Workbook, a1, clean, parse_area
+from workbook_templates.contract import (
+    BLOCK_NAMES,
+    COLUMN_NAMES,
+    META_NAMES,
+    OPERATION_TABLE,
+    PROJECT_FIELDS,
+    RENOVATION_TABLE,
+    RESULTS,
+    SHEETS,
+    SITE_TABLE,
+    Result,
+    Table,
+)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("file", "field", "sheet", "cell", "value"),
+    "fields": ("file", "field", "sheet", "cell", "value"),
+    "renovation": ("file", "row", "column", "field", "sheet", "cell", "value"),
+    "operation": ("file", "row", "column", "field", "sheet", "cell", "value"),
+    "site": ("file", "row", "column", "field", "sheet", "cell", "value"),
+    "results": ("file", "field", "year", "sheet", "cell", "value", "formula"),
+}
+"""The long frames: one row per cell, each with its file, sheet and cell (A1)."""
+DTYPES = {"row": "int64", "year": "int64", "formula": "bool", "value": object}
+"""Column types of the long frames (text for the columns not listed), also when a frame is empty."""
+
+TABLES: dict[str, tuple[Table, tuple[str, ...], bool]] = {
+    # frame: (table, columns read on every used row, whether year columns follow)
+    "renovation": (RENOVATION_TABLE, ("item", "kind", "source", "amount"), False),
+    "operation": (OPERATION_TABLE, ("item", "kind"), True),
+    "site": (SITE_TABLE, ("key", "value"), False),
+}
+YEAR_COLUMNS = tuple(c for c in OPERATION_TABLE.columns if c.startswith("y"))
+TABLE_NAMES = {name: spec[0] for name, spec in (COLUMN_NAMES | BLOCK_NAMES).items()}
+"""Defined names over table columns (site_keys, op_amounts...), with their table."""
+NAME_SHEETS = {
+    **{f.defined_name: SHEETS["project"] for f in PROJECT_FIELDS},
+    **{r.defined_name: SHEETS["results"] for r in RESULTS},
+    **dict.fromkeys(META_NAMES, SHEETS["meta"]),
+    **{name: table.sheet for name, table in TABLE_NAMES.items()},
+}
+"""The sheet each defined name of the contract lives on."""
+
+
+@dataclass
+class Extraction:
+    """What one file gave: its identity, whether it could be read, findings and rows per frame."""
+
+    file: str
+    sha256: str | None
+    size: int | None
+    readable: bool
+    findings: list[Finding] = field(default_factory=list)
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def extract(root: str | Path, file: str, limits: Limits | None = None) -> Extraction:
+    """Guard, read and extract ``root/file`` (``file`` relative, ``/``-separated).
+
+    Never raises for a bad file: every problem becomes a finding, and a file
+    that cannot be read safely comes back ``readable=False`` without rows.
+    """
+    limits = limits or Limits()
+    path = Path(root, file)
+    try:
+        with path.open("rb") as fh:  # never more than one byte past the limit
+            data = fh.read(limits.max_file_bytes + 1)
+        if len(data) > limits.max_file_bytes:
+            size = path.stat().st_size
+            return Extraction(file, _sha256(path), size, False, [too_large(file, size, limits)])
+    except OSError as exc:
+        return Extraction(file, None, None, False, [broken(file, f"无法读取：{exc}", f"cannot read: {exc}")])
+    size = len(data)
+    digest = hashlib.sha256(data).hexdigest()
+    findings = inspect_archive(file, data, limits)
+    if any(f.severity == "error" for f in findings):
+        return Extraction(file, digest, size, False, findings)
+    try:
+        with Workbook(data) as book:
+            rows, more = _contract_rows(file, book)
+    except Exception as exc:  # any reader failure on untrusted input is a finding, never a crash
+        reason = f"{type(exc).__name__}: {exc}"
+        return Extraction(file, digest, size, False, [*findings, broken(file, reason, reason)])
+    return Extraction(file, digest, size, True, findings + more, rows)
+
+
+class _Reader:
+    """Collects one file's rows and findings while reading it by the contract's names."""
+
+    def __init__(self, file: str, book: Workbook) -> None:
+        self.file, self.book = file, book
+        self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+        self.findings: list[Finding] = []
+
+    def area(self, name: str) -> Area | None:
+        """The area a defined name refers to, or None after a NAME_MISSING/NAME_BROKEN finding
+        (on the sheet the contract puts the name on)."""
+        target = self.book.names.get(name)
+        sheet = NAME_SHEETS[name]
+        if target is None:
+            self.findings.append(Finding(self.file, "NAME_MISSING", sheet, field=name, params={"name": name}))
+            return None
+        area = parse_area(target)
+        if area is None or not self.book.has_sheet(area.sheet):
+            self.findings.append(Finding(self.file, "NAME_BROKEN", sheet, field=name, value=target,
+                                         params={"name": name, "target": target}))
+            return None
+        return area
+
+    def named_cells(self, frame: str, names: Iterable[str]) -> None:
+        """One row per named single cell: (file, field, sheet, cell, value)."""
+        for name in names:
+            area = self.area(name)
+            if area:
+                self.rows[frame].append((self.file, name, area.sheet, a1(*area.first),
+                                         self.book.value(area.sheet, area.first)))
+
+    def table(self, frame: str) -> None:
+        """The used rows of a table, one row per cell of the columns the batch reads."""
+        table, base, with_years = TABLES[frame]
+        if table.name not in self.book.table_names:
+            self.findings.append(Finding(self.file, "NAME_MISSING", table.sheet, field=table.name,
+                                         params={"name": table.name}))
+            return
+        data = self.book.table(table.name)
+        wanted = base + (YEAR_COLUMNS if with_years else ())
+        index = {c: i for i, c in enumerate(data.columns)}
+        missing = [c for c in wanted if c not in index]
+        for column in missing:
+            self.findings.append(Finding(self.file, "NAME_MISSING", sheet=data.sheet,
+                                         field=f"{table.name}[{column}]",
+                                         params={"name": f"{table.name}[{column}]"}))
+        if missing:
+            return
+        first_row, first_col = data.first
+        for i, raw in enumerate(data.rows):
+            values = {c: clean(raw[index[c]]) if index[c] < len(raw) else None for c in wanted}
+            if all(v is None for v in values.values()):
+                continue
+            last_year = max((k for k, c in enumerate(YEAR_COLUMNS, 1) if values.get(c) is not None),
+                            default=0) if with_years else 0
+            for column in base + YEAR_COLUMNS[:last_year]:
+                self.rows[frame].append((
+                    self.file, i + 1, column, _field(table, column, values), data.sheet,
+                    a1(first_row + i, first_col + index[column]), values[column]))
+
+    def results(self) -> None:
+        """The recomputed results, per cell: the cached value (an error value such as #N/A
+        as its text) and whether the cell still holds a formula."""
+        by_sheet: dict[str, list[tuple[Result, Area]]] = {}
+        for result in RESULTS:
+            area = self.area(result.defined_name) if result.checked else None
+            if area:
+                by_sheet.setdefault(area.sheet, []).append((result, area))
+        for sheet, named in by_sheet.items():
+            cells = self.book.formula_cells(sheet, [p for _, a in named for p in a.cells()])
+            for result, area in named:
+                first_year = 1 if result.kind == "row" else 0
+                for year, pos in enumerate(area.cells(), first_year):
+                    info = cells[pos]
+                    value: CellValue = info.error or self.book.value(sheet, pos)
+                    self.rows["results"].append((self.file, result.defined_name, year, sheet,
+                                                 a1(*pos), value, info.formula))
+
+
+def _field(table: Table, column: str, values: dict[str, CellValue]) -> str:
+    """The field a table cell reports as: a site value is known by its key."""
+    if table is SITE_TABLE and column == "value" and isinstance(values.get("key"), str):
+        return str(values["key"])
+    return f"{table.name}[{column}]"
+
+
+def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], list[Finding]]:
+    missing = [n for n in META_NAMES if n not in book.names]
+    if missing:
+        return {}, [Finding(file, "NOT_A_TEMPLATE", params={"missing": ", ".join(missing)})]
+    reader = _Reader(file, book)
+    for name in TABLE_NAMES:  # read by the template's formulas, not by the batch: only checked
+        reader.area(name)
+    reader.named_cells("meta", META_NAMES)
+    reader.named_cells("fields", [f.defined_name for f in PROJECT_FIELDS])
+    for frame in TABLES:
+        reader.table(frame)
+    reader.results()
+    return reader.rows, reader.findings
+
+
+def folder_frames(extractions: Iterable[Extraction]) -> dict[str, pd.DataFrame]:
+    """The rows of every file, one long frame per kind of value (``COLUMNS``), index 0..n-1."""
+    chunks: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+    for ex in extractions:
+        for name, rows in ex.rows.items():
+            chunks[name].extend(rows)
+    frames = {}
+    for name, columns in COLUMNS.items():
+        frame = pd.DataFrame.from_records(chunks[name], columns=list(columns))
+        frames[name] = frame.astype({c: DTYPES.get(c, "str") for c in columns})
+    return frames

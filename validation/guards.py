@@ -1,0 +1,139 @@
+"""Guards run on a file's bytes before anything parses it.
+
+An .xlsx is a zip of XML parts. Before a spreadsheet reader sees one, the
+batch checks (the file's size is bounded while reading it, see
+:func:`validation.extract.extract`): the OLE/CFB signature (an encrypted workbook or
+a legacy .xls); that it is a zip at all; the parts' total unpacked size and
+compression ratio (zip bombs); every part's integrity (read to the end against
+its CRC, never beyond its declared size); that no XML part declares a DOCTYPE
+or ENTITY (defusedxml; entity expansion); and it notes macros (vbaProject.bin),
+which are never run. Each problem is a finding; nothing here raises for a bad file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from validation.findings import Finding
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+"""Compound File Binary: password-protected .xlsx files and legacy .xls files start so."""
+
+MIB = 2**20
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+PROLOG_CHUNK = 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a submitted workbook may be; a template workbook is about 0.1 MiB."""
+
+    max_file_bytes: int = 20 * MIB
+    max_unpacked_bytes: int = 200 * MIB
+    max_ratio: float = 100.0
+    """Unpacked / packed size of the whole archive, checked once it unpacks past ``ratio_floor``."""
+    ratio_floor: int = MIB
+    max_parts: int = 5000
+
+
+def too_large(file: str, size: int, limits: Limits) -> Finding:
+    """FILE_TOO_LARGE: the file is larger than ``limits.max_file_bytes`` (it is not read further)."""
+    return Finding(file, "FILE_TOO_LARGE", params={"size_mb": f"{size / MIB:.2f}",
+                                                   "limit_mb": f"{limits.max_file_bytes / MIB:.0f}"})
+
+
+def broken(file: str, zh: str, en: str) -> Finding:
+    """NOT_A_WORKBOOK, with the reason in both languages."""
+    return Finding(file, "NOT_A_WORKBOOK", params={"reason_zh": zh, "reason_en": en})
+
+
+def _bomb(file: str, measure: str, found: str, limit: str) -> Finding:
+    zh, en = {"ratio": ("压缩比", "compression ratio"), "unpacked": ("解压后大小", "unpacked size"),
+              "parts": ("部件数", "parts")}[measure]
+    return Finding(file, "ZIP_BOMB", params={"measure_zh": zh, "measure_en": en, "found": found,
+                                             "limit": limit})
+
+
+class _RootReachedError(Exception):
+    """The parser met the root element: the prolog, where a DOCTYPE must be, is over."""
+
+
+class _StopAtRoot:
+    """A parser target that ends parsing at the first element."""
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        raise _RootReachedError
+
+    def close(self) -> None:
+        """Nothing to build."""
+
+
+def _declares_dtd(part: io.BufferedIOBase) -> bool:
+    """Whether an XML part declares a DOCTYPE (and so possibly entities) before its root.
+
+    Parses (defusedxml, DTDs forbidden) only up to the root element's start; a
+    part that is not well-formed there is left to the reader (legacy VML
+    drawings often are not).
+    """
+    parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True)
+    try:
+        while chunk := part.read(PROLOG_CHUNK):
+            parser.feed(chunk)
+    except DefusedXmlException:
+        return True
+    except (_RootReachedError, ParseError):
+        return False
+    return False
+
+
+def inspect_archive(file: str, data: bytes, limits: Limits) -> list[Finding]:
+    """Findings about a workbook's bytes; any error among them means: do not parse it.
+
+    >>> [f.code for f in inspect_archive("x.xlsx", OLE_MAGIC + bytes(504), Limits())]
+    ['ENCRYPTED_OR_LEGACY']
+    >>> [f.params["reason_en"] for f in inspect_archive("x.xlsx", b"PK\\x03\\x04 junk", Limits())]
+    ['not a zip archive']
+    """
+    if data[:8] == OLE_MAGIC:
+        return [Finding(file, "ENCRYPTED_OR_LEGACY")]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        return [broken(file, "不是 zip 压缩包", "not a zip archive")]
+    with archive:
+        infos = archive.infolist()
+        unpacked = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos)
+        if len(infos) > limits.max_parts:
+            return [_bomb(file, "parts", str(len(infos)), str(limits.max_parts))]
+        if unpacked > limits.max_unpacked_bytes:
+            return [_bomb(file, "unpacked", f"{unpacked / MIB:.0f} MB",
+                          f"{limits.max_unpacked_bytes / MIB:.0f} MB")]
+        if unpacked > limits.ratio_floor and unpacked > limits.max_ratio * max(packed, 1):
+            return [_bomb(file, "ratio", f"{unpacked / max(packed, 1):.0f}:1", f"{limits.max_ratio:.0f}:1")]
+        if any(i.flag_bits & 0x1 for i in infos):
+            return [Finding(file, "ENCRYPTED_OR_LEGACY")]
+        names = {i.filename for i in infos}
+        if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+            return [broken(file, "缺少 xl/workbook.xml 部件", "no xl/workbook.xml part")]
+        found = []
+        for info in infos:
+            try:
+                with archive.open(info) as part:
+                    if info.filename.lower().endswith(XML_SUFFIXES) and _declares_dtd(part):
+                        found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
+                    while part.read(MIB):  # to the end: the CRC is checked there
+                        pass
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                return [*found, broken(file, f"部件 {info.filename} 已损坏：{exc}",
+                                       f"damaged part {info.filename}: {exc}")]
+        if "xl/vbaProject.bin" in names:
+            found.append(Finding(file, "MACROS_PRESENT"))
+        return found

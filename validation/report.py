@@ -1,0 +1,89 @@
+"""What a batch run found, as the three report files show it: files, findings, results, packages.
+
+A :class:`Report` is plain data, independent of how it is written
+(:mod:`validation.report_json`, :mod:`validation.report_xlsx`,
+:mod:`validation.report_html`) and of how it was computed (:mod:`validation.batch`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from renewal.stages import PackageBalance
+from validation.findings import SEVERITIES, Finding
+
+STATUSES = ("ok", "invalid", "unreadable")
+"""ok: no error (warnings allowed); invalid: read, with errors; unreadable: could not be read safely."""
+
+REPORT_FILES = ("results.json", "summary.xlsx", "report.html")
+
+
+def file_status(readable: bool, findings: list[Finding]) -> str:
+    """The status of a file from whether it was read and its findings.
+
+    >>> file_status(True, []), file_status(True, [Finding("a", "MACROS_PRESENT")])
+    ('ok', 'ok')
+    >>> file_status(True, [Finding("a", "YEAR_GAP")]), file_status(False, [])
+    ('invalid', 'unreadable')
+    """
+    if not readable:
+        return "unreadable"
+    return "invalid" if any(f.severity == "error" for f in findings) else "ok"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One workbook: identity, status, findings and (when computed) its results."""
+
+    path: str
+    sha256: str | None
+    size: int | None
+    status: str
+    findings: tuple[Finding, ...]
+    results: dict[str, Any] | None
+
+    def count(self, severity: str) -> int:
+        """How many of its findings have this severity."""
+        return sum(f.severity == severity for f in self.findings)
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """Projects renewed together (one package id): the model's package balance (fat-thin
+    pairing: summed So and NPV) and the files and project ids of its projects."""
+
+    balance: PackageBalance
+    files: tuple[str, ...]
+    project_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole run: the folder, the language of its texts, every file and every package."""
+
+    folder: str
+    lang: str
+    generated_at: str
+    files: tuple[FileReport, ...]
+    packages: tuple[PackageReport, ...]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, files in order, errors first within a file."""
+        return [f for file in self.files for f in file.findings]
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Counts of files by status and of findings by severity."""
+        status = Counter(f.status for f in self.files)
+        severity = Counter(f.severity for f in self.findings)
+        return {"files": {"total": len(self.files), **{s: status[s] for s in STATUSES}},
+                "findings": {"total": sum(severity.values()), **{s: severity[s] for s in SEVERITIES}}}
+
+    def reaches(self, level: str) -> bool:
+        """Whether any finding is at least as severe as ``level`` ("never": never)."""
+        if level == "never":
+            return False
+        worst = SEVERITIES.index(level)
+        return any(SEVERITIES.index(f.severity) <= worst for f in self.findings)

@@ -1,0 +1,109 @@
+"""summary.xlsx: a sheet of projects (a row per file), a sheet of findings, a sheet of packages.
+
+Everything a workbook submitted, including its texts, lands in these cells, so
+no text may become a formula: every text is written as a text cell (a text
+starting with ``=``, ``+``, ``-`` or ``@`` also gets Excel's quote prefix, so
+that editing the cell keeps it text), characters XML cannot hold are dropped,
+and no cell is ever given a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from renewal.language import message
+from validation.report import FileReport, Report
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+PROJECT_COLUMNS = ("file", "status", "errors", "warnings", "infos", "project_id", "project_name",
+                   "city", "pattern", "best_fit_pattern", "renovation_surplus", "entity_investment",
+                   "first_surplus", "horizon", "payback_years", "discounted_payback_years", "npv",
+                   "irr", "years_to_target", "balance_status", "package_id")
+FINDING_COLUMNS = ("file", "sheet", "cell", "field", "severity", "code", "message", "value")
+PACKAGE_COLUMNS = ("package_id", "files", "project_ids", "package_surplus", "package_npv",
+                   "balanced")
+RESULT_KEYS = PROJECT_COLUMNS[5:]
+MONEY, YEARS, RATE = "#,##0.0", "0.00", "0.00%"
+PROJECT_FORMATS = (None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS)
+
+
+def _label(key: str, lang: str) -> str:
+    return message("column", key, lang, package="validation")
+
+
+def put(ws: Worksheet, row: int, col: int, value: object) -> None:
+    """Write one value: numbers and booleans as themselves, anything else as text, never a formula.
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> put(ws, 1, 1, "=HYPERLINK(1)"); put(ws, 1, 2, 3.5)
+    >>> ws["A1"].data_type, ws["A1"].quotePrefix, ws["A1"].value, ws["B1"].data_type
+    ('s', True, '=HYPERLINK(1)', 'n')
+    """
+    cell = ws.cell(row=row, column=col)
+    if value is None or isinstance(value, (bool, int, float)):
+        cell.value = value
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
+def _sheet(ws: Worksheet, title: str, header: Sequence[str], rows: Sequence[Sequence[object]],
+           widths: Sequence[float], *, formats: Sequence[str | None] = ()) -> None:
+    """A sheet of a header and rows; ``formats``: number format per column (None: General)."""
+    ws.title = title
+    for j, text in enumerate(header, 1):
+        put(ws, 1, j, text)
+        ws.cell(row=1, column=j).font = Font(bold=True)
+    for i, values in enumerate(rows, 2):
+        for j, value in enumerate(values, 1):
+            put(ws, i, j, value)
+            if j <= len(formats) and formats[j - 1]:
+                ws.cell(row=i, column=j).number_format = formats[j - 1]
+    for j, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(len(rows) + 1, 1)}"
+
+
+def _project_row(f: FileReport, lang: str) -> list[object]:
+    r = f.results or {}
+    values = {**r, "first_surplus": (r.get("operating_surpluses") or [None])[0]}
+    status = message("status", f.status, lang, package="validation")
+    return [f.path, status, f.count("error"), f.count("warning"), f.count("info"),
+            *(values.get(k) for k in RESULT_KEYS)]
+
+
+def write_xlsx(report: Report, path: Path) -> None:
+    """Write summary.xlsx."""
+    lang = report.lang
+    wb = Workbook()
+    _sheet(wb.active, "projects", [_label(c, lang) for c in PROJECT_COLUMNS],
+           [_project_row(f, lang) for f in report.files],
+           [36, 10, 7, 7, 7, 20, 28, 11, 18, 18, 14, 14, 14, 9, 11, 11, 12, 9, 11, 28, 16],
+           formats=PROJECT_FORMATS)
+    findings = [f.record(lang) for f in report.findings]
+    _sheet(wb.create_sheet(), "findings", [_label(c, lang) for c in FINDING_COLUMNS],
+           [[r["file"], r["sheet"], r["cell"], r["field"],
+             message("severity", r["severity"], lang, package="validation"), r["code"],
+             r["message"], r["value"]] for r in findings],
+           [36, 12, 8, 24, 8, 26, 90, 20])
+    yes_no = {True: message("report", "yes", lang, package="validation"),
+              False: message("report", "no", lang, package="validation")}
+    _sheet(wb.create_sheet(), "packages", [_label(c, lang) for c in PACKAGE_COLUMNS],
+           [[p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
+             p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced]]
+            for p in report.packages],
+           [20, 50, 30, 14, 14, 9], formats=(None, None, None, MONEY, MONEY))
+    wb.save(path)

@@ -1,0 +1,316 @@
+"""The Results sheet: formulas that call the renewal functions over the inputs'
+defined names, each result under its ``res_`` name, and the chart.
+
+Every result is guarded by ``calc_ready`` (every required field filled): an
+empty template shows blank results rather than a sheet of error values, and
+a half-filled one shows what is missing. Where a function's answer is an
+error, that is the answer (``#NUM!``: no IRR; ``#N/A``: never recovered, or no
+pattern applies; ``#VALUE!``: bad input).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+from renewal.codes import counts_in_renovation_surplus, source_codes
+from renewal.patterns import PATTERN_CODES
+from workbook_templates import contract, styles
+from workbook_templates.engine import Values
+from workbook_templates.layout import (
+    address_of,
+    area,
+    bilingual,
+    cell_ref,
+    define,
+    fit_height,
+    header,
+    landscape_fit_width,
+    protect,
+    set_widths,
+    texts,
+    title_rows,
+)
+from workbook_templates.project import operation_year_range
+
+VALUE_COL, UNIT_COL, NOTE_COL, LAST_COL = 3, 4, 5, 12
+"""Value (and year 0), unit (and year 1), note; the printed width ends at column L."""
+YEAR0_COL = VALUE_COL
+LAST_YEAR_COL = YEAR0_COL + contract.MAX_YEARS
+WIDTHS = {1: 28, 2: 34, 3: 20} | dict.fromkeys(range(4, LAST_YEAR_COL + 1), 10)
+READY_ROW, HEADER_ROW = 3, 4
+CHART_ROWS = 18
+CHART_SIZE = (28.0, 8.8)
+"""Width and height of the chart in cm: it fits CHART_ROWS rows and the printed width."""
+TEXT_WIDTH = sum(WIDTHS[c] for c in range(VALUE_COL, LAST_COL + 1))
+NOTE_WIDTH = sum(WIDTHS[c] for c in range(NOTE_COL, LAST_COL + 1))
+READY = contract.READY_NAME
+SO, SK = "res_renovation_surplus", "res_operating_surpluses"
+
+
+@dataclass(frozen=True)
+class Line:
+    """A one-cell result: its key (``res_<key>`` when it is a contract result), formula body, format, unit."""
+
+    key: str
+    formula: str
+    number_format: str
+    unit: str = ""
+    label_section: str = "result"
+
+
+def _excluded_sources() -> tuple[str, ...]:
+    """Sources whose amounts are the entity's own money: left out of Ro (codes.toml, counts_in_So)."""
+    return tuple(s for s in source_codes() if not counts_in_renovation_surplus(s))
+
+
+def renovation_revenue_formula() -> str:
+    """Ro: revenue of the sources that count in So, e.g. ``SUMIFS(..., ren_source, "<>ENTITY_INVESTMENT")``.
+
+    >>> renovation_revenue_formula()
+    'SUMIFS(ren_amount,ren_kind,"revenue",ren_source,"<>ENTITY_INVESTMENT")'
+    """
+    excluded = "".join(f',ren_source,"<>{s}"' for s in _excluded_sources())
+    return f'SUMIFS(ren_amount,ren_kind,"revenue"{excluded})'
+
+
+def entity_investment_formula() -> str:
+    """The entity's own money: revenue rows of the excluded sources."""
+    parts = [f'SUMIFS(ren_amount,ren_kind,"revenue",ren_source,"{s}")' for s in _excluded_sources()]
+    return "+".join(parts) or "0"
+
+
+def _lines(ro: str, co: str) -> tuple[Line, ...]:
+    flows = f"{SO},{SK}"
+    return (
+        Line("renovation_revenue", renovation_revenue_formula(), "money", "万元", "results"),
+        Line("renovation_cost", 'SUMIF(ren_kind,"cost",ren_amount)', "money", "万元", "results"),
+        Line("renovation_surplus", f"STAGE_SURPLUS({ro},{co})", "money", "万元"),
+        Line("entity_investment", entity_investment_formula(), "money", "万元"),
+        Line("payback_years", f"PAYBACK_YEARS({flows},0,in_horizon)", "years", "年"),
+        Line("discounted_payback_years", f"PAYBACK_YEARS({flows},in_discount_rate,in_horizon)", "years", "年"),
+        Line("npv", f"RENEWAL_NPV(in_discount_rate,{flows},in_horizon)", "money", "万元"),
+        Line("irr", f"RENEWAL_IRR({flows},in_horizon)", "rate", "%"),
+        Line("years_to_target", f"YEARS_TO_RETURN(in_target_return,{flows},in_horizon)", "years", "年"),
+        Line("required_annual_surplus", f"REQUIRED_ANNUAL_SURPLUS({SO},in_horizon,in_discount_rate)",
+             "money", "万元/年"),
+        Line("balance_status", f"BALANCE_STATUS({flows},0,in_horizon,in_lang)", "text"),
+        Line("declared_pattern_name", "PATTERN_NAME(in_pattern,in_lang)", "text"),
+        Line("best_fit_pattern", "PATTERN_FIT(site_attributes)", "text"),
+        Line("best_fit_name", "PATTERN_NAME(res_best_fit_pattern,in_lang)", "text", "", "results"),
+    )
+
+
+def _guard(body: str) -> str:
+    return f'=IF({READY},{body},"")'
+
+
+def _label(ws: Worksheet, row: int, zh: str, en: str) -> None:
+    styles.LABEL.apply(ws.cell(row, 1, zh))
+    styles.LABEL.apply(ws.cell(row, 2, en))
+
+
+def _result_labels(key: str, section: str) -> tuple[str, str]:
+    if section == "result":
+        result = next(r for r in contract.RESULTS if r.name == key)
+        return result.label_zh, result.label_en
+    return texts(section, key)
+
+
+def _note(ws: Worksheet, row: int, key: str) -> str:
+    zh, en = texts("note", key) if key in NOTE_KEYS else ("", "")
+    note = f"{zh} / {en}" if zh else ""
+    styles.NOTE.apply(ws.cell(row, NOTE_COL, note or None))
+    ws.merge_cells(area(row, NOTE_COL, row, LAST_COL))
+    return note
+
+
+NOTE_KEYS = {r.name for r in contract.RESULTS}
+
+
+def add_results_sheet(wb: Workbook, runtime: str) -> Worksheet:
+    """The Results sheet with every ``res_`` name, ``calc_ready`` and the chart."""
+    ws = wb.create_sheet(contract.SHEETS["results"])
+    title_rows(ws, "Results", LAST_COL)
+    styles.TITLE.apply(ws.cell(1, VALUE_COL, '=IF(in_project_id="","",in_project_id&"  "&in_project_name)'))
+    required = ",".join(f.defined_name for f in contract.PROJECT_FIELDS if f.required)
+    n_required = sum(f.required for f in contract.PROJECT_FIELDS)
+    _label(ws, READY_ROW, *texts("results", "ready"))
+    styles.FORMULA.apply(ws.cell(READY_ROW, VALUE_COL, f"=COUNTA({required})={n_required}"))
+    define(wb, READY, ws, cell_ref(READY_ROW, VALUE_COL))
+    not_ready = bilingual("results", "not_ready")
+    styles.NOTE.apply(ws.cell(READY_ROW, NOTE_COL, f'=IF({READY},"","{not_ready}")'))
+    ws.merge_cells(area(READY_ROW, NOTE_COL, READY_ROW, LAST_COL))
+    header(ws, HEADER_ROW, 1, [*texts("results", "indicator"), bilingual("column", "value"),
+                               bilingual("column", "unit"), bilingual("column", "note")])
+    for col in range(NOTE_COL + 1, LAST_COL + 1):
+        styles.HEADER.apply(ws.cell(HEADER_ROW, col))
+    row = HEADER_ROW
+    ro = cell_ref(HEADER_ROW + 1, VALUE_COL)
+    co = cell_ref(HEADER_ROW + 2, VALUE_COL)
+    for line in _lines(ro, co):
+        row += 1
+        _label(ws, row, *_result_labels(line.key, line.label_section))
+        styles.FORMULA.apply(ws.cell(row, VALUE_COL, _guard(line.formula)), line.number_format)
+        styles.UNIT.apply(ws.cell(row, UNIT_COL, line.unit or None))
+        note = _note(ws, row, line.key)
+        fit_height(ws, row, [(ws.cell(row, 1).value, WIDTHS[1]), (ws.cell(row, 2).value, WIDTHS[2]),
+                             (note, NOTE_WIDTH)])
+        if line.key in NOTE_KEYS:
+            define(wb, f"res_{line.key}", ws, cell_ref(row, VALUE_COL))
+    row = _scores_block(wb, ws, row + 2, runtime)
+    row = _texts_block(wb, ws, row + 2)
+    chart_row = row + 2
+    by_year = _by_year_block(wb, ws, chart_row + CHART_ROWS + 1)
+    _chart(ws, chart_row, by_year)
+    set_widths(ws, WIDTHS)
+    ws.freeze_panes = cell_ref(HEADER_ROW + 1, VALUE_COL)
+    landscape_fit_width(ws, area(1, 1, chart_row + CHART_ROWS - 1, LAST_COL), pages_high=1)
+    protect(ws)
+    return ws
+
+
+def _caption(ws: Worksheet, row: int, key: str) -> None:
+    styles.CAPTION.apply(ws.cell(row, 1, bilingual("results", key)))
+    ws.merge_cells(area(row, 1, row, LAST_COL))
+
+
+def _scores_block(wb: Workbook, ws: Worksheet, row: int, runtime: str) -> int:
+    """PATTERN_SCORES (code, score, applicable; best first) with both names beside it; returns its last row.
+
+    For xlwings Lite one spilled call; for classic xlwings one cell each
+    (``INDEX`` into the call, "applicable" as yes/no text), because LibreOffice
+    recalculates every array formula, and every formula whose cached value is
+    TRUE/FALSE, when it opens a file, and would show ``#NAME?`` instead of the
+    cached values.
+    """
+    _caption(ws, row, "scores")
+    header(ws, row + 1, 1, [bilingual("column", k) for k in ("name_zh", "name_en", "code", "score", "applicable")])
+    first, last = row + 2, row + 1 + len(PATTERN_CODES)
+    scores = area(first, VALUE_COL, last, VALUE_COL + 2)
+    define(wb, "res_pattern_scores", ws, scores)
+    names = {1: "zh", 2: "en"}
+    if runtime == "lite":
+        codes = area(first, VALUE_COL, last, VALUE_COL)
+        ws.cell(first, VALUE_COL).value = ArrayFormula(scores, _guard("PATTERN_SCORES(site_attributes)"))
+        for col, lang in names.items():
+            ref = area(first, col, last, col)
+            ws.cell(first, col).value = ArrayFormula(ref, _guard(f'PATTERN_NAME({codes},"{lang}")'))
+    for r in range(first, last + 1):
+        for j, fmt in enumerate(("text", "score", "general")):
+            cell = ws.cell(r, VALUE_COL + j)
+            if runtime != "lite":
+                value = f"INDEX(PATTERN_SCORES(site_attributes),{r - first + 1},{j + 1})"
+                if fmt == "general":  # LibreOffice recalculates a cell whose cached value is TRUE/FALSE
+                    value = f'IF({value},"{bilingual("results", "yes")}","{bilingual("results", "no")}")'
+                cell.value = _guard(value)
+            styles.FORMULA.apply(cell, fmt)
+        for col, lang in names.items():
+            if runtime != "lite":
+                ws.cell(r, col).value = _guard(f'PATTERN_NAME({cell_ref(r, VALUE_COL)},"{lang}")')
+            styles.FORMULA.apply(ws.cell(r, col), "text")
+    return last
+
+
+def _texts_block(wb: Workbook, ws: Worksheet, row: int) -> int:
+    """Reasons and policy guidance for the declared pattern, wrapped across the sheet."""
+    _caption(ws, row, "texts")
+    bodies = {"reasons": "PATTERN_REASONS(site_attributes,in_pattern,in_lang)",
+              "policy_guidance": "POLICY_GUIDANCE(in_pattern,in_lang)"}
+    for key, body in bodies.items():
+        row += 1
+        _label(ws, row, *_result_labels(key, "result"))
+        styles.FORMULA_TEXT.apply(ws.cell(row, VALUE_COL, _guard(body)), "text")
+        ws.merge_cells(area(row, VALUE_COL, row, LAST_COL))
+        define(wb, f"res_{key}", ws, cell_ref(row, VALUE_COL))
+    return row
+
+
+@dataclass(frozen=True)
+class ByYear:
+    """Rows of the by-year block."""
+
+    year: int
+    flows: int
+    balance: int
+
+
+def _year_cols() -> range:
+    return range(YEAR0_COL, LAST_YEAR_COL + 1)
+
+
+def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
+    """Year 0..50: Sk, So + cumulative Sk, and the chart's rows (``#N/A`` where nothing to draw)."""
+    _caption(ws, row, "by_year")
+    year, sk, cumulative = row + 1, row + 2, row + 3
+    _label(ws, year, *texts("results", "year"))
+    for col in _year_cols():
+        styles.HEADER.apply(ws.cell(year, col, col - YEAR0_COL), "whole")
+    _label(ws, sk, *_result_labels("operating_surpluses", "result"))
+    _label(ws, cumulative, *_result_labels("cumulative_balance", "result"))
+    styles.FORMULA.apply(ws.cell(cumulative, YEAR0_COL, _guard(SO)), "money")
+    for col in _year_cols()[1:]:
+        letter, prev = get_column_letter(col), get_column_letter(col - 1)
+        k = col - YEAR0_COL
+        in_range = operation_year_range(k)
+        sk_formula = (f'=IF(AND({READY},{letter}${year}<=in_horizon),STAGE_SURPLUS('
+                      f'SUMIF(op_kind,"revenue",{in_range}),SUMIF(op_kind,"cost",{in_range})),"")')
+        styles.FORMULA.apply(ws.cell(sk, col, sk_formula), "money")
+        styles.FORMULA.apply(ws.cell(cumulative, col, f'=IF({letter}{sk}="","",{prev}{cumulative}+{letter}{sk})'),
+                             "money")
+    define(wb, SK, ws, area(sk, YEAR0_COL + 1, sk, LAST_YEAR_COL))
+    define(wb, "res_cumulative_balance", ws, area(cumulative, YEAR0_COL, cumulative, LAST_YEAR_COL))
+    _caption(ws, cumulative + 1, "chart_data")
+    flows, balance = cumulative + 2, cumulative + 3
+    first, year1, last = (get_column_letter(c) for c in (YEAR0_COL, YEAR0_COL + 1, LAST_YEAR_COL))
+    gap = f"{first}{cumulative}"
+    arrays = {
+        (flows, YEAR0_COL): f'=IF({gap}="",NA(),{SO})',
+        (flows, YEAR0_COL + 1): f'=IF({year1}{cumulative}:{last}{cumulative}="",NA(),{year1}{sk}:{last}{sk})',
+        (balance, YEAR0_COL): f'=IF({gap}:{last}{cumulative}="",NA(),{gap}:{last}{cumulative})',
+    }
+    for (chart_row, col), formula in arrays.items():
+        ref = area(chart_row, col, chart_row, col if col == YEAR0_COL and chart_row == flows else LAST_YEAR_COL)
+        ws.cell(chart_row, col).value = ArrayFormula(ref, formula)
+    for name, chart_row, key in ((contract.CHART_NAMES[0], flows, "chart_flows"),
+                                 (contract.CHART_NAMES[1], balance, "chart_balance")):
+        _label(ws, chart_row, *texts("results", key))
+        for col in _year_cols():
+            styles.NOTE.apply(ws.cell(chart_row, col), "money")
+        define(wb, name, ws, area(chart_row, YEAR0_COL, chart_row, LAST_YEAR_COL))
+    return ByYear(year, flows, balance)
+
+
+def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
+    """Columns: So (year 0) and each Sk; line: the cumulative balance, crossing 0 where recovered."""
+    years = Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=rows.year)
+    bars, line = BarChart(), LineChart()
+    for chart, data_row, key in ((bars, rows.flows, "chart_flows"), (line, rows.balance, "chart_balance")):
+        chart.add_data(Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=data_row), from_rows=True)
+        chart.series[0].tx = SeriesLabel(v=bilingual("results", key))
+        chart.set_categories(years)
+    line.series[0].smooth = False
+    bars.title = texts("results", "chart_title")[0]
+    bars.y_axis.title = texts("results", "chart_axis")[0]
+    bars.x_axis.title = bilingual("results", "year")
+    bars.y_axis.number_format = "#,##0"
+    bars.x_axis.delete = bars.y_axis.delete = False
+    bars.legend.position = "b"
+    bars += line
+    bars.width, bars.height = CHART_SIZE
+    ws.add_chart(bars, cell_ref(anchor_row, 1))
+
+
+def fit_text_rows(wb: Workbook, values: Values) -> None:
+    """Row heights for the long text results (reasons, policy guidance), from their computed values."""
+    for name in ("res_reasons", "res_policy_guidance"):
+        sheet, ref = address_of(wb, name)
+        text = values.get((sheet, ref))
+        if isinstance(text, str) and text:
+            fit_height(wb[sheet], wb[sheet][ref].row, [(text, TEXT_WIDTH)])
