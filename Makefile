@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench wheel system-deps test-all clean
+.PHONY: run test lint bench wheel templates system-deps test-all clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/renewal --lang en cases
+	$(BIN)/renewal --lang en batch samples --out report --fail-on never
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,6 +25,16 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py
 	$(BIN)/python benchmarks/bench_udfs.py
+
+# Regenerate the committed templates and samples (a test checks they equal what this writes).
+templates: $(STAMP)
+	$(BIN)/renewal template build
+
+# The README picture: the Jinsong North sample's Results page, rendered by LibreOffice.
+docs/jinsong_north.png: samples/jinsong_north.xlsx
+	mkdir -p .bench
+	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
+	pdftoppm -r 100 -f 9 -l 9 -x 35 -y 50 -W 1010 -H 720 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north
 
 # The pure-Python wheel (numpy its only requirement) for xlwings Lite's requirements.txt.
 wheel: $(STAMP)

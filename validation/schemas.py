@@ -1,4 +1,3 @@
-# ruff: noqa: N805 - pandera check methods are classmethods (its decorators make them so)
 """The rules, as pandera DataFrameModels over the whole folder's long frames.
 
 Every frame has one row per cell (file, sheet, cell, field, value) plus the

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
+from workbook_templates.layout import cells_of
 from workbook_templates.runtime import function_names, spellings
 
 ERROR_CODES = ("#N/A", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "#NULL!")
@@ -160,15 +160,6 @@ def lean_copy(book: Workbook) -> Workbook:
     return lean
 
 
-def _cells_of(ref: str) -> Iterator[tuple[int, str]]:
-    from openpyxl.utils import get_column_letter
-
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    for i, row in enumerate(range(min_row, max_row + 1)):
-        for col in range(min_col, max_col + 1):
-            yield i * (max_col - min_col + 1) + col - min_col, f"{get_column_letter(col)}{row}"
-
-
 def recalculate(book: Workbook) -> Values:
     """Every formula of ``book`` computed by the formula engine: values by (sheet, cell).
 
@@ -199,10 +190,10 @@ def recalculate(book: Workbook) -> Values:
         if grid is None:
             raise KeyError(f"{sheet}!{ref}: the formula engine gave no value")
         flat = grid.ravel()
-        cells = list(_cells_of(ref))
+        cells = cells_of(ref)
         if flat.size not in (1, len(cells)):
             raise ValueError(f"{sheet}!{ref}: {flat.size} values for {len(cells)} cells")
-        for i, cell in cells:
+        for i, cell in enumerate(cells):
             values[(sheet, cell)] = _python_value(flat[i % flat.size])
     return values
 

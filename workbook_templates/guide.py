@@ -74,10 +74,11 @@ class _Writer:
 
     def template(self) -> None:
         self.heading(*texts("guide", "template"))
-        values = {**self.identity.properties, "runtime": " / ".join(texts("runtime", self.identity.runtime))}
-        for key, value in values.items():
+        values = {key: (value, value) for key, value in self.identity.properties.items()}
+        values["runtime"] = texts("runtime", self.identity.runtime)
+        for key, (value_zh, value_en) in values.items():
             zh, en = texts("guide", key)
-            self.line(f"{zh}：{value}", f"{en}: {value}")
+            self.line(f"{zh}：{value_zh}", f"{en}: {value_en}")
 
 
 def add_guide_sheet(wb: Workbook, identity: Identity) -> Worksheet:

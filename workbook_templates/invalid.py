@@ -19,7 +19,7 @@ from workbook_templates import contract
 from workbook_templates.book import project_book
 from workbook_templates.engine import Values
 from workbook_templates.filling import Filling, RenovationRow
-from workbook_templates.layout import address_of
+from workbook_templates.layout import address_of, cells_of
 from workbook_templates.project import table_cell
 from workbook_templates.render import compute
 
@@ -93,7 +93,10 @@ def site_sheet_missing() -> Broken:
         wb.defined_names[name].attr_text = target
         defects.append(Defect("NAME_BROKEN", "error", sheet, None, name, target, "Site 工作表被删除，名称指向 #REF!",
                               "the Site sheet was deleted: the name points to #REF!"))
-    del wb[sheet]
+    del wb[sheet]  # and with it the table
+    defects.append(Defect("NAME_MISSING", "error", sheet, None, contract.SITE_TABLE.name, None,
+                          "Site 工作表被删除，表格 tblSite 随之消失",
+                          "the Site sheet was deleted, and the table tblSite with it"))
     return Broken("heyuan_site_sheet_missing.xlsx", "heyuan_community", filling.fields["project_id"], wb, defects)
 
 
@@ -121,12 +124,13 @@ def stale_cached_results() -> Broken:
     after = compute(wb)
     defects = []
     for result in contract.RESULTS:
-        if not result.checked or result.kind in ("row", "matrix"):
+        if not result.checked:
             continue
-        sheet, cell = address_of(wb, result.defined_name)
-        if before[(sheet, cell)] != after[(sheet, cell)]:
-            defects.append(Defect("RESULT_MISMATCH", "error", sheet, cell, result.defined_name,
-                                  before[(sheet, cell)], "运营收入修改后未重新计算：缓存结果过期",
+        sheet, ref = address_of(wb, result.defined_name)
+        stale = [c for c in cells_of(ref) if before[(sheet, c)] != after[(sheet, c)]]
+        if stale:  # a row of results is reported at its first stale cell
+            defects.append(Defect("RESULT_MISMATCH", "error", sheet, stale[0], result.defined_name,
+                                  before[(sheet, stale[0])], "运营收入修改后未重新计算：缓存结果过期",
                                   "operating revenue changed after the last calculation: the cached result is stale"))
     return Broken("jinsong_stale_cached_results.xlsx", "jinsong_north", filling.fields["project_id"], wb, defects,
                   cached=before)

@@ -15,7 +15,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.cell import absolute_coordinate
+from openpyxl.utils.cell import absolute_coordinate, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
@@ -124,6 +124,16 @@ def address_of(wb: Workbook, name: str) -> tuple[str, str]:
 def cell_ref(row: int, col: int) -> str:
     """``(5, 3)`` -> ``"C5"``."""
     return f"{get_column_letter(col)}{row}"
+
+
+def cells_of(ref: str) -> list[str]:
+    """The cells of a range, row by row.
+
+    >>> cells_of("D5:E6"), cells_of("$C$9")
+    (['D5', 'E5', 'D6', 'E6'], ['C9'])
+    """
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    return [cell_ref(r, c) for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
 
 
 def area(first_row: int, first_col: int, last_row: int, last_col: int) -> str:

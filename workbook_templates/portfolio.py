@@ -26,12 +26,14 @@ from workbook_templates.layout import (
     bilingual,
     cell_ref,
     define,
+    fit_height,
     header,
     landscape_fit_width,
     list_validation,
     new_book,
     protect,
     set_widths,
+    texts,
     title_rows,
 )
 from workbook_templates.lists import code_hint
@@ -41,12 +43,15 @@ HEADER_ROW, FIRST_ROW = 4, 5
 LANG_CELL = "B3"
 PRINT_PAGES_WIDE = 4
 """The Portfolio sheet prints its 75 columns across this many landscape pages."""
-IDENTITY_COLUMNS = ("id", "name", "pattern", "horizon", "discount_rate", "So")
-"""Per project: identity and assumptions, then Sk of years 1..MAX_YEARS, then the site attributes."""
-IDENTITY_FORMATS = ("text", "text", "text", "whole", "rate", "money")
+IDENTITY_COLUMNS = {"project_id": "text", "project_name": "text", "pattern": "text", "horizon": "whole",
+                    "discount_rate": "rate", "renovation_surplus": "money"}
+"""Per project: identity and assumptions (Project fields, then So) with their number formats; then Sk
+of years 1..MAX_YEARS, then the site attributes under their keys (PATTERN_FIT reads the keys)."""
+IDENTITY_WIDTHS = {1: 20, 2: 30, 3: 20, 4: 9, 5: 12, 6: 14}
 SK_COL = len(IDENTITY_COLUMNS) + 1
 SITE_COL = SK_COL + contract.MAX_YEARS
 
+RESULT_WIDTHS = {1: 20, 2: 30, 3: 12, 4: 12, 5: 10, 6: 26, 7: 20, 8: 22}
 RESULTS = (
     ("payback_years", "PAYBACK_YEARS(pf_so,pf_sk,0,pf_horizon)", "years"),
     ("npv", "RENEWAL_NPV(pf_discount_rate,pf_so,pf_sk,pf_horizon)", "money"),
@@ -54,7 +59,15 @@ RESULTS = (
     ("balance_status", "BALANCE_STATUS(pf_so,pf_sk,0,pf_horizon,pf_lang)", "text"),
     ("best_fit_pattern", "PATTERN_FIT(pf_site)", "text"),
 )
-"""Result columns: name (``pf_<name>``), one formula over every project, number format."""
+"""Result columns: name (``pf_<name>``, a contract result), one formula over every project, number format."""
+
+
+def _label(name: str) -> str:
+    """A column's caption in both languages, from the contract's field or result labels."""
+    labels = {f.name: (f.label_zh, f.label_en) for f in contract.PROJECT_FIELDS}
+    labels |= {r.name: (r.label_zh, r.label_en) for r in contract.RESULTS}
+    labels["best_fit_name"] = texts("results", "best_fit_name")
+    return " / ".join(labels[name])
 
 
 def _row_values(case: ReferenceCase) -> list[object]:
@@ -72,10 +85,11 @@ def _inputs_sheet(wb: Workbook, cases: Sequence[ReferenceCase]) -> Worksheet:
     list_validation(ws, LANG_CELL, "list_lang", code_hint("lang"))
     define(wb, "pf_lang", ws, LANG_CELL)
     keys = site_attribute_keys()
-    years = [f"y{k}" for k in range(1, contract.MAX_YEARS + 1)]
-    header(ws, HEADER_ROW, 1, [*IDENTITY_COLUMNS, *years, *keys])
+    years = [bilingual("column", "year", k=k) for k in range(1, contract.MAX_YEARS + 1)]
+    header(ws, HEADER_ROW, 1, [*map(_label, IDENTITY_COLUMNS), *years, *keys])
+    fit_height(ws, HEADER_ROW, [(_label(n), IDENTITY_WIDTHS[i]) for i, n in enumerate(IDENTITY_COLUMNS, start=1)])
     last = FIRST_ROW + len(cases) - 1
-    formats = [*IDENTITY_FORMATS, *(["money"] * contract.MAX_YEARS), *(["general"] * len(keys))]
+    formats = [*IDENTITY_COLUMNS.values(), *(["money"] * contract.MAX_YEARS), *(["general"] * len(keys))]
     for r, case in enumerate(cases, start=FIRST_ROW):
         for c, (value, fmt) in enumerate(zip(_row_values(case), formats, strict=True), start=1):
             styles.INPUT.apply(ws.cell(r, c, value), fmt)
@@ -97,8 +111,9 @@ def _inputs_sheet(wb: Workbook, cases: Sequence[ReferenceCase]) -> Worksheet:
 def _results_sheet(wb: Workbook, n: int) -> Worksheet:
     ws = wb.create_sheet("Results")
     title_rows(ws, "Results", 8)
-    captions = ["id", "name", *(name for name, _, _ in RESULTS), "best_fit_name"]
+    captions = [_label(name) for name in ("project_id", "project_name", *(r[0] for r in RESULTS), "best_fit_name")]
     header(ws, HEADER_ROW, 1, captions)
+    fit_height(ws, HEADER_ROW, [(c, RESULT_WIDTHS[i]) for i, c in enumerate(captions, start=1)])
     last = FIRST_ROW + n - 1
     for r in range(FIRST_ROW, last + 1):
         for col, source in ((1, "A"), (2, "B")):
@@ -115,7 +130,7 @@ def _results_sheet(wb: Workbook, n: int) -> Worksheet:
     define(wb, "pf_best_fit_name", ws, ref)
     for r in range(FIRST_ROW, last + 1):
         styles.FORMULA.apply(ws.cell(r, name_col), "text")
-    set_widths(ws, {1: 20, 2: 30, 3: 12, 4: 12, 5: 10, 6: 26, 7: 20, 8: 22})
+    set_widths(ws, RESULT_WIDTHS)
     landscape_fit_width(ws)
     protect(ws)
     return ws

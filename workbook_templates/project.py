@@ -67,12 +67,12 @@ MONEY_COLUMNS = {"amount", *(f"y{k}" for k in range(1, contract.MAX_YEARS + 1))}
 SITE_WIDTHS = {1: 26, 2: 14, 3: 10, 4: 100}
 
 PAPER_METRICS = {
-    "renovation_surplus": ("res_renovation_surplus", "money"),
-    "payback_years": ("res_payback_years", "years"),
-    "years_to_target": ("res_years_to_target", "years"),
-    "cumulative_surplus": ("res_renovation_surplus+SUM(res_operating_surpluses)", "money"),
+    "renovation_surplus": ("res_renovation_surplus", "money", "万元"),
+    "payback_years": ("res_payback_years", "years", "年"),
+    "years_to_target": ("res_years_to_target", "years", "年"),
+    "cumulative_surplus": ("res_renovation_surplus+SUM(res_operating_surpluses)", "money", "万元"),
 }
-"""The metric a paper statement speaks of -> the formula of the computed figure and its format."""
+"""The metric a paper statement speaks of -> the formula of the computed figure, its format and unit."""
 
 
 def _field_hint(field: contract.Field) -> tuple[str, str]:
@@ -151,11 +151,11 @@ def _paper_block(ws: Worksheet, paper: Sequence[PaperFigure], row: int) -> None:
     header(ws, row + 1, 1, [*texts("notes", "said"), bilingual("notes", "stated"),
                             bilingual("column", "unit"), bilingual("notes", "computed")])
     for r, figure in enumerate(paper, start=row + 2):
-        formula, fmt = PAPER_METRICS[figure.metric]
+        formula, fmt, unit = PAPER_METRICS[figure.metric]
         styles.LABEL.apply(ws.cell(r, 1, figure.text_zh))
         styles.LABEL.apply(ws.cell(r, 2, figure.text_en))
         styles.LABEL.apply(ws.cell(r, VALUE_COL, figure.stated), fmt)
-        styles.UNIT.apply(ws.cell(r, UNIT_COL, "年" if fmt == "years" else "万元"))
+        styles.UNIT.apply(ws.cell(r, UNIT_COL, unit))
         styles.FORMULA.apply(ws.cell(r, NOTE_COL, f'=IF({contract.READY_NAME},{formula},"")'), fmt)
         fit_height(ws, r, [(figure.text_zh, PROJECT_WIDTHS[1]), (figure.text_en, PROJECT_WIDTHS[2])])
 

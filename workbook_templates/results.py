@@ -54,15 +54,18 @@ READY = contract.READY_NAME
 SO, SK = "res_renovation_surplus", "res_operating_surpluses"
 
 
+RESULT_NAMES = {r.name for r in contract.RESULTS}
+
+
 @dataclass(frozen=True)
 class Line:
-    """A one-cell result: its key (``res_<key>`` when it is a contract result), formula body, format, unit."""
+    """A one-cell result: its key (named ``res_<key>`` when it is a contract result), formula body,
+    number format and unit."""
 
     key: str
     formula: str
     number_format: str
     unit: str = ""
-    label_section: str = "result"
 
 
 def _excluded_sources() -> tuple[str, ...]:
@@ -89,8 +92,8 @@ def entity_investment_formula() -> str:
 def _lines(ro: str, co: str) -> tuple[Line, ...]:
     flows = f"{SO},{SK}"
     return (
-        Line("renovation_revenue", renovation_revenue_formula(), "money", "万元", "results"),
-        Line("renovation_cost", 'SUMIF(ren_kind,"cost",ren_amount)', "money", "万元", "results"),
+        Line("renovation_revenue", renovation_revenue_formula(), "money", "万元"),
+        Line("renovation_cost", 'SUMIF(ren_kind,"cost",ren_amount)', "money", "万元"),
         Line("renovation_surplus", f"STAGE_SURPLUS({ro},{co})", "money", "万元"),
         Line("entity_investment", entity_investment_formula(), "money", "万元"),
         Line("payback_years", f"PAYBACK_YEARS({flows},0,in_horizon)", "years", "年"),
@@ -103,7 +106,7 @@ def _lines(ro: str, co: str) -> tuple[Line, ...]:
         Line("balance_status", f"BALANCE_STATUS({flows},0,in_horizon,in_lang)", "text"),
         Line("declared_pattern_name", "PATTERN_NAME(in_pattern,in_lang)", "text"),
         Line("best_fit_pattern", "PATTERN_FIT(site_attributes)", "text"),
-        Line("best_fit_name", "PATTERN_NAME(res_best_fit_pattern,in_lang)", "text", "", "results"),
+        Line("best_fit_name", "PATTERN_NAME(res_best_fit_pattern,in_lang)", "text"),
     )
 
 
@@ -116,22 +119,21 @@ def _label(ws: Worksheet, row: int, zh: str, en: str) -> None:
     styles.LABEL.apply(ws.cell(row, 2, en))
 
 
-def _result_labels(key: str, section: str) -> tuple[str, str]:
-    if section == "result":
+def _result_labels(key: str) -> tuple[str, str]:
+    """A contract result's labels, or the Results sheet's own line (messages.toml, [results])."""
+    if key in RESULT_NAMES:
         result = next(r for r in contract.RESULTS if r.name == key)
         return result.label_zh, result.label_en
-    return texts(section, key)
+    return texts("results", key)
 
 
 def _note(ws: Worksheet, row: int, key: str) -> str:
-    zh, en = texts("note", key) if key in NOTE_KEYS else ("", "")
+    """The explanation beside a contract result, merged across to the printed width."""
+    zh, en = texts("note", key) if key in RESULT_NAMES else ("", "")
     note = f"{zh} / {en}" if zh else ""
     styles.NOTE.apply(ws.cell(row, NOTE_COL, note or None))
     ws.merge_cells(area(row, NOTE_COL, row, LAST_COL))
     return note
-
-
-NOTE_KEYS = {r.name for r in contract.RESULTS}
 
 
 def add_results_sheet(wb: Workbook, runtime: str) -> Worksheet:
@@ -156,13 +158,13 @@ def add_results_sheet(wb: Workbook, runtime: str) -> Worksheet:
     co = cell_ref(HEADER_ROW + 2, VALUE_COL)
     for line in _lines(ro, co):
         row += 1
-        _label(ws, row, *_result_labels(line.key, line.label_section))
+        _label(ws, row, *_result_labels(line.key))
         styles.FORMULA.apply(ws.cell(row, VALUE_COL, _guard(line.formula)), line.number_format)
         styles.UNIT.apply(ws.cell(row, UNIT_COL, line.unit or None))
         note = _note(ws, row, line.key)
         fit_height(ws, row, [(ws.cell(row, 1).value, WIDTHS[1]), (ws.cell(row, 2).value, WIDTHS[2]),
                              (note, NOTE_WIDTH)])
-        if line.key in NOTE_KEYS:
+        if line.key in RESULT_NAMES:
             define(wb, f"res_{line.key}", ws, cell_ref(row, VALUE_COL))
     row = _scores_block(wb, ws, row + 2, runtime)
     row = _texts_block(wb, ws, row + 2)
@@ -191,7 +193,9 @@ def _scores_block(wb: Workbook, ws: Worksheet, row: int, runtime: str) -> int:
     cached values.
     """
     _caption(ws, row, "scores")
-    header(ws, row + 1, 1, [bilingual("column", k) for k in ("name_zh", "name_en", "code", "score", "applicable")])
+    captions = [bilingual("column", k) for k in ("name_zh", "name_en", "code", "score", "applicable")]
+    header(ws, row + 1, 1, captions)
+    fit_height(ws, row + 1, [(c, WIDTHS[i]) for i, c in enumerate(captions, start=1)])
     first, last = row + 2, row + 1 + len(PATTERN_CODES)
     scores = area(first, VALUE_COL, last, VALUE_COL + 2)
     define(wb, "res_pattern_scores", ws, scores)
@@ -225,7 +229,7 @@ def _texts_block(wb: Workbook, ws: Worksheet, row: int) -> int:
               "policy_guidance": "POLICY_GUIDANCE(in_pattern,in_lang)"}
     for key, body in bodies.items():
         row += 1
-        _label(ws, row, *_result_labels(key, "result"))
+        _label(ws, row, *_result_labels(key))
         styles.FORMULA_TEXT.apply(ws.cell(row, VALUE_COL, _guard(body)), "text")
         ws.merge_cells(area(row, VALUE_COL, row, LAST_COL))
         define(wb, f"res_{key}", ws, cell_ref(row, VALUE_COL))
@@ -252,8 +256,8 @@ def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
     _label(ws, year, *texts("results", "year"))
     for col in _year_cols():
         styles.HEADER.apply(ws.cell(year, col, col - YEAR0_COL), "whole")
-    _label(ws, sk, *_result_labels("operating_surpluses", "result"))
-    _label(ws, cumulative, *_result_labels("cumulative_balance", "result"))
+    _label(ws, sk, *_result_labels("operating_surpluses"))
+    _label(ws, cumulative, *_result_labels("cumulative_balance"))
     styles.FORMULA.apply(ws.cell(cumulative, YEAR0_COL, _guard(SO)), "money")
     for col in _year_cols()[1:]:
         letter, prev = get_column_letter(col), get_column_letter(col - 1)
@@ -269,15 +273,14 @@ def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
     _caption(ws, cumulative + 1, "chart_data")
     flows, balance = cumulative + 2, cumulative + 3
     first, year1, last = (get_column_letter(c) for c in (YEAR0_COL, YEAR0_COL + 1, LAST_YEAR_COL))
-    gap = f"{first}{cumulative}"
-    arrays = {
-        (flows, YEAR0_COL): f'=IF({gap}="",NA(),{SO})',
-        (flows, YEAR0_COL + 1): f'=IF({year1}{cumulative}:{last}{cumulative}="",NA(),{year1}{sk}:{last}{sk})',
-        (balance, YEAR0_COL): f'=IF({gap}:{last}{cumulative}="",NA(),{gap}:{last}{cumulative})',
-    }
-    for (chart_row, col), formula in arrays.items():
-        ref = area(chart_row, col, chart_row, col if col == YEAR0_COL and chart_row == flows else LAST_YEAR_COL)
-        ws.cell(chart_row, col).value = ArrayFormula(ref, formula)
+    balances, surpluses = f"{first}{cumulative}:{last}{cumulative}", f"{year1}{sk}:{last}{sk}"
+    ws.cell(flows, YEAR0_COL).value = f'=IF({first}{cumulative}="",NA(),{SO})'
+    arrays = (  # row, first column (to the last year), formula
+        (flows, YEAR0_COL + 1, f'=IF({year1}{cumulative}:{last}{cumulative}="",NA(),{surpluses})'),
+        (balance, YEAR0_COL, f'=IF({balances}="",NA(),{balances})'),
+    )
+    for chart_row, col, formula in arrays:
+        ws.cell(chart_row, col).value = ArrayFormula(area(chart_row, col, chart_row, LAST_YEAR_COL), formula)
     for name, chart_row, key in ((contract.CHART_NAMES[0], flows, "chart_flows"),
                                  (contract.CHART_NAMES[1], balance, "chart_balance")):
         _label(ws, chart_row, *texts("results", key))
@@ -291,7 +294,7 @@ def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
     """Columns: So (year 0) and each Sk; line: the cumulative balance, crossing 0 where recovered."""
     years = Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=rows.year)
     bars, line = BarChart(), LineChart()
-    for chart, data_row, key in ((bars, rows.flows, "chart_flows"), (line, rows.balance, "chart_balance")):
+    for chart, data_row, key in ((bars, rows.flows, "series_flows"), (line, rows.balance, "series_balance")):
         chart.add_data(Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=data_row), from_rows=True)
         chart.series[0].tx = SeriesLabel(v=bilingual("results", key))
         chart.set_categories(years)
