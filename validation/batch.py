@@ -13,18 +13,16 @@ import argparse
 import datetime as dt
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 
 from renewal.language import message
 from validation.atomic import ReportFolderError, replace_folder
+from validation.cache import ExtractionCache
 from validation.checks import input_findings, prepare, result_findings
 from validation.compute import compute
 from validation.discover import discover
-from validation.extract import Extraction, extract, folder_frames
+from validation.extract import Extraction, folder_frames
 from validation.findings import SEVERITIES, Finding
 from validation.guards import Limits
 from validation.progress import Progress
@@ -32,6 +30,7 @@ from validation.report import REPORT_FILES, FileReport, PackageReport, Report, f
 from validation.report_html import write_html
 from validation.report_json import write_json
 from validation.report_xlsx import write_xlsx
+from validation.runner import ReadStage, RunnerError, default_workers
 
 WRITERS = dict(zip(REPORT_FILES, (write_json, write_xlsx, write_html), strict=True))
 
@@ -40,37 +39,25 @@ class BatchError(Exception):
     """The run cannot proceed (exit code 2): no such folder, output overlapping it, unwritable."""
 
 
-@contextmanager
-def _extractions(root: Path, files: list[str], workers: int, limits: Limits) -> Iterator[Iterator[Extraction]]:
-    job = partial(extract, str(root), limits=limits)
-    if workers <= 1:
-        yield map(job, files)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield pool.map(job, files, chunksize=max(1, len(files) // (workers * 8)))
-
-
-def read_all(folder: str | Path, *, workers: int = 1, limits: Limits | None = None,
+def read_all(folder: str | Path, *, stage: ReadStage | None = None,
              progress: Callable[[int, int, str], None] | None = None) -> list[Extraction]:
     """Discover and extract every workbook below ``folder``, in discovery order."""
     root = Path(folder)
-    files = discover(root)
-    done = []
-    with _extractions(root, files, workers, limits or Limits()) as results:
-        for ex in results:
-            done.append(ex)
-            if progress:
-                progress(len(done), len(files), ex.file)
-    return done
+    return (stage or ReadStage()).run(root, discover(root), progress)
 
 
-def check_folder(folder: str | Path, *, lang: str = "zh", workers: int = 1,
-                 limits: Limits | None = None,
+def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> Report:
-    """Run the pipeline over ``folder`` and return what it found (nothing is written)."""
+    """Run the pipeline over ``folder`` and return what it found (nothing is written).
+
+    ``stage`` says where reading runs (workers, a Dask scheduler) and with what cache.
+    """
     if not Path(folder).is_dir():
         raise BatchError(message("cli", "no_folder", lang, package="validation", path=folder))
-    extractions = read_all(folder, workers=workers, limits=limits, progress=progress)
+    try:
+        extractions = read_all(folder, stage=stage, progress=progress)
+    except RunnerError as exc:
+        raise BatchError(str(exc)) from exc
     frames = folder_frames(extractions)
     inputs = prepare(frames)
     findings: dict[str, list[Finding]] = defaultdict(list)
@@ -120,7 +107,9 @@ def command(args: argparse.Namespace) -> int:
     try:
         if _overlap(Path(args.folder), Path(args.out)):
             raise BatchError(message("cli", "out_overlaps", lang, package="validation", out=args.out))
-        report = check_folder(args.folder, lang=lang, workers=args.workers, progress=Progress())
+        cache = ExtractionCache(args.cache, Limits()) if args.cache else None
+        stage = ReadStage(workers=args.workers or default_workers(), scheduler=args.scheduler, cache=cache)
+        report = check_folder(args.folder, lang=lang, stage=stage, progress=Progress())
         path = write_report(report, args.out)
     except BatchError as exc:
         print(f"renewal batch: {exc}", file=sys.stderr)
@@ -133,5 +122,8 @@ def command(args: argparse.Namespace) -> int:
     stats = report.stats()
     print(message("cli", "summary", lang, package="validation", **stats["files"],
                   **{k: v for k, v in stats["findings"].items() if k != "total"}))
+    if cache is not None:
+        print(message("cli", "cache", lang, package="validation", hits=cache.hits,
+                      misses=cache.misses, folder=args.cache))
     print(message("cli", "report", lang, package="validation", path=path))
     return 1 if report.reaches(args.fail_on) else 0

@@ -89,13 +89,18 @@ def _at_least_one(text: str) -> int:
 
 
 def add_batch_parser(sub: argparse._SubParsersAction) -> None:
-    """``renewal batch FOLDER --out REPORT [--workers N] [--fail-on LEVEL] [--lang zh|en] [--verbose]``."""
+    """``renewal batch FOLDER --out REPORT [--workers N] [--cache DIR] [--scheduler ADDRESS]
+    [--fail-on LEVEL] [--lang zh|en] [--verbose]``."""
     batch = sub.add_parser("batch", help="check every project workbook below a folder (nightly)")
     batch.add_argument("folder", help="folder of submitted .xlsx/.xlsm workbooks (only read)")
     batch.add_argument("--out", required=True,
                        help="report folder for results.json, summary.xlsx, report.html (replaced atomically)")
-    batch.add_argument("--workers", type=_at_least_one, default=1,
-                       help="processes reading workbooks in parallel (default 1)")
+    batch.add_argument("--workers", type=_at_least_one, default=None,
+                       help="processes reading workbooks in parallel (default: the machine's cores)")
+    batch.add_argument("--cache", metavar="DIR", default=None,
+                       help="reuse what was read from files unchanged since the last run (by sha256)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="read on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'renewal-balance[cluster]')")
     batch.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                        help="exit 1 when a finding reaches this severity (default error)")
     batch.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,

@@ -11,6 +11,7 @@ the rows of a whole folder into one long frame per kind of value.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,40 +77,68 @@ class Extraction:
     findings: list[Finding] = field(default_factory=list)
     rows: dict[str, list[tuple]] = field(default_factory=dict)
 
+    def as_file(self, file: str) -> Extraction:
+        """The same extraction reported under another path (a cached file that moved)."""
+        if file == self.file:
+            return self
+        return Extraction(file, self.sha256, self.size, self.readable,
+                          [dataclasses.replace(f, file=file) for f in self.findings],
+                          {name: [(file, *row[1:]) for row in rows] for name, rows in self.rows.items()})
+
 
 def _sha256(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def extract(root: str | Path, file: str, limits: Limits | None = None) -> Extraction:
-    """Guard, read and extract ``root/file`` (``file`` relative, ``/``-separated).
+@dataclass(frozen=True)
+class Loaded:
+    """A file's bytes as read from disk, and their sha256: what a worker needs to extract it."""
 
-    Never raises for a bad file: every problem becomes a finding, and a file
-    that cannot be read safely comes back ``readable=False`` without rows.
-    """
-    limits = limits or Limits()
+    file: str
+    data: bytes
+    sha256: str
+
+
+def load(root: str | Path, file: str, limits: Limits) -> Loaded | Extraction:
+    """Read ``root/file`` (never more than one byte past the size limit) and hash it, or
+    return its :class:`Extraction` already when it cannot be read (too large, OS error)."""
     path = Path(root, file)
     try:
-        with path.open("rb") as fh:  # never more than one byte past the limit
+        with path.open("rb") as fh:
             data = fh.read(limits.max_file_bytes + 1)
         if len(data) > limits.max_file_bytes:
             size = path.stat().st_size
             return Extraction(file, _sha256(path), size, False, [too_large(file, size, limits)])
     except OSError as exc:
         return Extraction(file, None, None, False, [broken(file, f"无法读取：{exc}", f"cannot read: {exc}")])
-    size = len(data)
-    digest = hashlib.sha256(data).hexdigest()
+    return Loaded(file, data, hashlib.sha256(data).hexdigest())
+
+
+def extract_loaded(loaded: Loaded, limits: Limits) -> Extraction:
+    """Guard and extract a file's bytes: pure, picklable, runs anywhere (worker, cluster).
+
+    Never raises for a bad file: every problem becomes a finding, and a file
+    that cannot be read safely comes back ``readable=False`` without rows.
+    """
+    file, data, digest = loaded.file, loaded.data, loaded.sha256
     findings = inspect_archive(file, data, limits)
     if any(f.severity == "error" for f in findings):
-        return Extraction(file, digest, size, False, findings)
+        return Extraction(file, digest, len(data), False, findings)
     try:
         with Workbook(data) as book:
             rows, more = _contract_rows(file, book)
     except Exception as exc:  # any reader failure on untrusted input is a finding, never a crash
         reason = f"{type(exc).__name__}: {exc}"
-        return Extraction(file, digest, size, False, [*findings, broken(file, reason, reason)])
-    return Extraction(file, digest, size, True, findings + more, rows)
+        return Extraction(file, digest, len(data), False, [*findings, broken(file, reason, reason)])
+    return Extraction(file, digest, len(data), True, findings + more, rows)
+
+
+def extract(root: str | Path, file: str, limits: Limits | None = None) -> Extraction:
+    """Guard, read and extract ``root/file`` (``file`` relative, ``/``-separated)."""
+    limits = limits or Limits()
+    loaded = load(root, file, limits)
+    return loaded if isinstance(loaded, Extraction) else extract_loaded(loaded, limits)
 
 
 class _Reader:

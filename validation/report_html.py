@@ -80,12 +80,12 @@ def balance_chart(renovation_surplus: float, operating_surpluses: list[float], t
             f'font-size="10" fill="#333"><title>{escape(title)}</title>{bars}{axis}</svg>')
 
 
-def _table(header: list[str], rows: list[list[tuple[str, str]]]) -> str:
-    """A table; each cell is (css class, already escaped html)."""
+def _table(table_id: str, header: list[str], rows: list[list[tuple[str, str]]]) -> str:
+    """A table with an id; each cell is (css class, already escaped html)."""
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f'<td class="{c}">{v}</td>' for c, v in row) + "</tr>"
                    for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _card(f: FileReport, lang: str) -> str:
@@ -118,12 +118,12 @@ def render(report: Report) -> str:
                                            ("findings", "severity", SEVERITIES))
         for key in keys)
     files = _table(
-        [_t("column", k, lang) for k in ("file", "status", "errors", "warnings", "infos")],
+        "files", [_t("column", k, lang) for k in ("file", "status", "errors", "warnings", "infos")],
         [[("w", escape(f.path)), (f.status, _t("status", f.status, lang)),
           *(("n", str(f.count(s))) for s in SEVERITIES)] for f in report.files])
     findings = [x.record(lang) for x in report.findings]
     finding_table = _table(
-        [_t("column", k, lang) for k in ("file", "sheet", "cell", "field", "severity", "code",
+        "findings", [_t("column", k, lang) for k in ("file", "sheet", "cell", "field", "severity", "code",
                                           "message", "value")],
         [[("w", escape(r["file"])), ("", escape(r["sheet"] or "")), ("", escape(r["cell"] or "")),
           ("", escape(r["field"] or "")), (r["severity"], _t("severity", r["severity"], lang)),
@@ -134,7 +134,7 @@ def render(report: Report) -> str:
     cards = (f'<div class="cards">{"".join(_card(f, lang) for f in computed)}</div>' if computed
              else f"<p>{_t('report', 'no_projects', lang)}</p>")
     packages = _table(
-        [_t("column", k, lang) for k in ("package_id", "files", "project_ids", "package_surplus",
+        "packages", [_t("column", k, lang) for k in ("package_id", "files", "project_ids", "package_surplus",
                                           "package_npv", "balanced")],
         [[("", escape(p.balance.package_id)), ("", escape(", ".join(p.files))),
           ("", escape(", ".join(p.project_ids))), ("n", _money(p.balance.renovation_surplus)),
