@@ -12,6 +12,7 @@ declared pattern, once the model has recomputed them.
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,8 +44,11 @@ def numbers(values: pd.Series) -> pd.Series:
     >>> numbers(pd.Series([1.5, "2", True, None], dtype=object)).tolist()
     [1.5, nan, nan, nan]
     """
-    return pd.Series([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
-                      for v in values], index=values.index, dtype=float)
+    kinds = values.map(type, na_action=None)
+    plain = kinds.isin([int, float]).to_numpy()
+    out = np.full(len(values), np.nan)
+    out[plain] = values.to_numpy()[plain].astype(float)
+    return pd.Series(out, index=values.index, dtype=float)
 
 
 def range_text(minimum: float, maximum: float) -> str | None:
@@ -61,6 +65,20 @@ def range_text(minimum: float, maximum: float) -> str | None:
     return None if high is None else f"≤ {high}"
 
 
+def _range_texts(minimum: pd.Series, maximum: pd.Series) -> list[str | None]:
+    """:func:`range_text` of every row, formatted once per distinct range."""
+    def key(value: float) -> float | None:
+        return None if math.isnan(value) else value  # NaN != NaN: one key for every NaN
+
+    pairs = [(key(lo), key(hi)) for lo, hi in zip(minimum.tolist(), maximum.tolist(), strict=True)]
+    texts = {pair: range_text(*(np.nan if v is None else v for v in pair)) for pair in set(pairs)}
+    return [texts[pair] for pair in pairs]
+
+
+EXPECTED_CODES = {name: ", ".join(codes) for name, codes in CODE_LISTS.items()}
+"""The codes a coded cell may hold, as its message lists them, by code list."""
+
+
 def _typed(frame: pd.DataFrame, *, required: pd.Series, numeric: pd.Series, whole: pd.Series,
            codes: pd.Series, minimum: pd.Series, maximum: pd.Series) -> pd.DataFrame:
     """``frame`` with the columns of :class:`~validation.schemas.TypedCells`, plus the
@@ -69,9 +87,8 @@ def _typed(frame: pd.DataFrame, *, required: pd.Series, numeric: pd.Series, whol
                        numeric=numeric.astype(bool),
                        whole=whole.astype(bool), codes=codes.astype(object),
                        minimum=minimum.astype(float), maximum=maximum.astype(float))
-    out["range"] = [range_text(lo, hi) for lo, hi in zip(out["minimum"], out["maximum"], strict=True)]
-    out["expected"] = out["codes"].map(lambda name: ", ".join(CODE_LISTS[name]) if isinstance(name, str)
-                                       else None)
+    out["range"] = _range_texts(out["minimum"], out["maximum"])
+    out["expected"] = out["codes"].map(EXPECTED_CODES)
     out["codes"] = out["codes"].astype("str")
     return out
 
@@ -308,13 +325,15 @@ def agrees(values: Iterable[object], expected: Iterable[object]) -> list[bool]:
     >>> agrees([316.70000001, "#N/A", 1.0, "x"], [316.7, "#N/A", "#N/A", "x "])
     [True, True, False, False]
     """
-    out = []
-    for value, want in zip(values, expected, strict=True):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(want, float):
-            out.append(bool(np.isclose(value, want, rtol=1e-6, atol=1e-6)))
-        else:
-            out.append(value == want)
-    return out
+    stated, wanted = list(values), list(expected)
+    numeric = np.array([isinstance(v, (int, float)) and not isinstance(v, bool) and isinstance(w, float)
+                        for v, w in zip(stated, wanted, strict=True)], dtype=bool)
+    out = np.array([v == w for v, w in zip(stated, wanted, strict=True)], dtype=bool)
+    if numeric.any():
+        a = np.array([stated[i] for i in np.flatnonzero(numeric)], dtype=float)
+        b = np.array([wanted[i] for i in np.flatnonzero(numeric)], dtype=float)
+        out[numeric] = np.isclose(a, b, rtol=1e-6, atol=1e-6)
+    return out.tolist()
 
 
 def result_findings(results: pd.DataFrame, expected: pd.DataFrame, fit: pd.DataFrame) -> list[Finding]:

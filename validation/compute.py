@@ -12,6 +12,7 @@ each stated result (``res_*``) should show, for the comparison.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -42,10 +43,15 @@ class Computed:
     scores: Scores
     packages: list[PackageBalance]
 
+    @cached_property
+    def best_fit(self) -> list[str | None]:
+        """Per project, the best-fitting pattern, or None when none applies."""
+        return self.scores.best_fit()
+
     def record(self, i: int, lang: str) -> dict[str, object]:
         """Project ``i`` as results.json holds it (``None`` for never / no IRR)."""
         project = self.projects.iloc[i]
-        best = self.scores.best_fit()[i]
+        best = self.best_fit[i]
         return {
             "project_id": project["project_id"],
             "project_name": project["project_name"],
@@ -78,7 +84,7 @@ class Computed:
             "res_years_to_target": _or(a.years_to_target, NEVER),
             "res_required_annual_surplus": self.required_annual_surplus.tolist(),
             "res_balance_status": [s.text(lang) for s, lang in zip(a.status, langs, strict=True)],
-            "res_best_fit_pattern": [b or NEVER for b in self.scores.best_fit()],
+            "res_best_fit_pattern": [b or NEVER for b in self.best_fit],
         }
         rows = [(file, name, 0, values[i]) for name, values in scalars.items()
                 for i, file in enumerate(self.files)]
@@ -92,7 +98,7 @@ class Computed:
         rows = fields[(fields["field"] == "in_pattern") & fields["file"].isin(self.files)]
         at = pd.Series(range(len(self.files)), index=list(self.files))[rows["file"]].to_numpy(dtype=int)
         column = np.array([PATTERN_CODES.index(p) for p in rows["value"]], dtype=int)
-        best = self.scores.best_fit()
+        best = self.best_fit
         return rows[["file", "sheet", "cell", "field", "value"]].assign(
             score=self.scores.score[at, column].round(1), applicable=self.scores.applicable[at, column],
             best=pd.Series([best[i] or "-" for i in at], index=rows.index, dtype="str"),

@@ -191,6 +191,8 @@ class _Reader:
             return
         first_row, first_col = data.first
         for i, raw in enumerate(data.rows):
+            if raw.count("") + raw.count(None) == len(raw):  # an unused row of the table
+                continue
             values = {c: clean(raw[index[c]]) if index[c] < len(raw) else None for c in wanted}
             if all(v is None for v in values.values()):
                 continue

@@ -13,6 +13,7 @@ which are never run. Each problem is a finding; nothing here raises for a bad fi
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -93,6 +94,45 @@ def _declares_dtd(part: io.BufferedIOBase) -> bool:
     return False
 
 
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+"""The XML declaration, processing instructions and comments that may precede a DOCTYPE."""
+
+
+def _prolog_says_dtd(head: bytes) -> bool | None:
+    """Whether an ASCII-compatible prolog declares a DOCTYPE; None when it cannot tell
+    (UTF-16/32, or a prolog longer than ``head``): then the parser decides."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:64]:
+        return None
+    pos = 0
+    while (item := _PROLOG_ITEM.match(head, pos)) and item.end() > pos:
+        pos = item.end()
+    rest = head[pos:].lstrip()
+    if rest.startswith(b"<!DOCTYPE"):
+        return True
+    if rest.startswith(b"<") and not rest.startswith((b"<!", b"<?")):
+        return False
+    return None
+
+
+def declares_dtd(content: bytes) -> bool:
+    """Whether an XML part declares a DOCTYPE (and so possibly entities) before its root.
+
+    The prolog is read directly where it is plain ASCII-compatible text (every
+    part Excel writes), else parsed with defusedxml up to the root element.
+
+    >>> declares_dtd(b'<?xml version="1.0"?><worksheet/>')
+    False
+    >>> declares_dtd(b'<?xml version="1.0"?><!-- x --><!DOCTYPE l [<!ENTITY a "b">]><l>&a;</l>')
+    True
+    >>> declares_dtd('<!DOCTYPE x><x/>'.encode("utf-16"))
+    True
+    """
+    quick = _prolog_says_dtd(content[:PROLOG_CHUNK * 4])
+    return _declares_dtd(io.BytesIO(content)) if quick is None else quick
+
+
 def inspect_archive(file: str, data: bytes, limits: Limits) -> list[Finding]:
     """Findings about a workbook's bytes; any error among them means: do not parse it.
 
@@ -126,11 +166,9 @@ def inspect_archive(file: str, data: bytes, limits: Limits) -> list[Finding]:
         found = []
         for info in infos:
             try:
-                with archive.open(info) as part:
-                    if info.filename.lower().endswith(XML_SUFFIXES) and _declares_dtd(part):
-                        found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
-                    while part.read(MIB):  # to the end: the CRC is checked there
-                        pass
+                content = archive.read(info)  # never past the declared size; the CRC is checked
+                if info.filename.lower().endswith(XML_SUFFIXES) and declares_dtd(content):
+                    found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
                 return [*found, broken(file, f"部件 {info.filename} 已损坏：{exc}",
                                        f"damaged part {info.filename}: {exc}")]

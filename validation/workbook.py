@@ -224,10 +224,57 @@ class Workbook:
         Streams the sheet's XML with expat (a DOCTYPE, which the guards have
         already ruled out, would raise).
         """
-        scan = _FormulaScan({a1(*p): p for p in positions})
-        with self._zip.open(self.sheet_parts[sheet]) as part:
-            scan.parse(part)
+        wanted = {a1(*p): p for p in positions}
+        xml = self._zip.read(self.sheet_parts[sheet])
+        quick = _quick_formula_scan(xml, wanted)
+        if quick is not None:
+            return quick
+        scan = _FormulaScan(wanted)
+        scan.parse(io.BytesIO(xml))
         return scan.result()
+
+
+_ARRAY_FORMULA = re.compile(rb'<f\b[^>]*\bt="array"[^>]*>')
+_ARRAY_REF = re.compile(rb'\bref="([A-Z]{1,3}[0-9]+)(?::([A-Z]{1,3}[0-9]+))?"')
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _spills(xml: bytes) -> list[tuple[Position, Position]]:
+    """The ranges array formulas fill (a dynamic array's spill range, a CSE block)."""
+    found = []
+    for tag in _ARRAY_FORMULA.finditer(xml):
+        ref = _ARRAY_REF.search(tag.group(0))
+        if ref:
+            first = _position(ref.group(1).decode())
+            found.append((first, _position(ref.group(2).decode()) if ref.group(2) else first))
+    return found
+
+
+def _covered(pos: Position, spills: list[tuple[Position, Position]]) -> bool:
+    return any(a[0] <= pos[0] <= b[0] and a[1] <= pos[1] <= b[1] for a, b in spills)
+
+
+def _quick_formula_scan(xml: bytes, wanted: dict[str, Position]) -> dict[Position, FormulaCell] | None:
+    """:meth:`Workbook.formula_cells` by regular expressions over the wanted cells only, for
+    sheets written the usual way (unprefixed ``<c r="A1" ...>`` elements); None otherwise,
+    and the caller parses the whole sheet."""
+    if not wanted or b'<c r="' not in xml or b"<x:c " in xml:
+        return None
+    refs = b"|".join(re.escape(ref.encode()) for ref in wanted)
+    cell = re.compile(rb'<c r="(' + refs + rb')"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+    seen = {}
+    for match in cell.finditer(xml):
+        attrs, body = match.group(2), match.group(3) or b""
+        error = None
+        if _ERROR_TYPE.search(attrs):
+            value = _VALUE.search(body)
+            error = value.group(1).decode() if value else None
+        seen[match.group(1).decode()] = FormulaCell(b"<f" in body, error)
+    spills = _spills(xml)
+    return {pos: FormulaCell(seen.get(ref, FormulaCell(False, None)).formula or _covered(pos, spills),
+                             seen.get(ref, FormulaCell(False, None)).error)
+            for ref, pos in wanted.items()}
 
 
 class _FormulaScan:
@@ -280,8 +327,7 @@ class _FormulaScan:
         out = {}
         for pos in self.wanted.values():
             cell = self.seen.get(pos, FormulaCell(False, None))
-            spilled = any(a[0] <= pos[0] <= b[0] and a[1] <= pos[1] <= b[1] for a, b in self.arrays)
-            out[pos] = FormulaCell(cell.formula or spilled, cell.error)
+            out[pos] = FormulaCell(cell.formula or _covered(pos, self.arrays), cell.error)
         return out
 
 
