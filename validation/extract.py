@@ -245,13 +245,18 @@ def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], l
 
 
 def folder_frames(extractions: Iterable[Extraction]) -> dict[str, pd.DataFrame]:
-    """The rows of every file, one long frame per kind of value (``COLUMNS``), index 0..n-1."""
+    """The rows of every file, one long frame per kind of value (``COLUMNS``), index 0..n-1.
+
+    The extractions' rows are consumed: once in the frames they are dropped, so
+    the folder's values are held once, not twice.
+    """
     chunks: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
     for ex in extractions:
         for name, rows in ex.rows.items():
             chunks[name].extend(rows)
+        ex.rows = {}
     frames = {}
     for name, columns in COLUMNS.items():
-        frame = pd.DataFrame.from_records(chunks[name], columns=list(columns))
+        frame = pd.DataFrame.from_records(chunks.pop(name), columns=list(columns))
         frames[name] = frame.astype({c: DTYPES.get(c, "str") for c in columns})
     return frames
