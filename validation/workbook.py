@@ -1,11 +1,15 @@
 """Read a guarded workbook by name: defined names, tables, values and which cells hold formulas.
 
 Values come from python-calamine (fast, Rust). What calamine does not give
-comes from the package's XML, parsed with defusedxml: the defined names
-(``xl/workbook.xml``), and for the cells the batch recomputes, whether they
+comes from the package's XML: the defined names and sheets (the workbook part
+and its relationships), and for the cells the batch recomputes, whether they
 still hold a formula and their cached error values (#N/A, #NUM!), which
-calamine reads as empty. Only the sheets and cells the contract names are
-touched; a :class:`Workbook` lives for one extraction and is then dropped.
+calamine reads as empty. That XML is searched with regular expressions, which
+is safe because the guards refused any DOCTYPE (so only the five predefined
+entities and character references occur) and quick because only what is
+asked for is read: of a sheet, only the rows of the asked-for cells, found
+by their number. Only the sheets and cells the contract names are touched;
+a :class:`Workbook` lives for one extraction and is then dropped.
 """
 
 from __future__ import annotations
@@ -16,13 +20,9 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
-from typing import IO
-from xml.parsers import expat
+from functools import cache, cached_property
 
 import python_calamine as calamine
-from defusedxml import DTDForbidden
-from defusedxml.ElementTree import fromstring
 
 CellValue = str | float | int | bool | None
 Position = tuple[int, int]
@@ -30,7 +30,6 @@ Position = tuple[int, int]
 
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 def column_letters(col: int) -> str:
@@ -141,17 +140,82 @@ def clean(value: object) -> CellValue:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+class ReaderError(ValueError):
+    """A part is not laid out as the reader needs (reported as a finding, never a crash)."""
+
+
+_XML_ESCAPE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def unescape(text: str) -> str:
+    """XML character references and the five predefined entities.
+
+    >>> unescape("a &amp; b &#x4E2D;&#25991; &lt;x&gt;")
+    'a & b 中文 <x>'
+    """
+    if "&" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        ref = m.group(1)
+        if ref[0] == "#":
+            return chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
+        return _ENTITIES[ref]
+
+    return _XML_ESCAPE.sub(one, text)
+
+
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ROOT_PREFIX = re.compile(rb"\s*(?:<\?[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(\w+):\w+[\s>]", re.S)
+
+
+def attributes(tag: bytes) -> dict[str, str]:
+    """An element's attributes by local name (a namespace prefix dropped).
+
+    >>> attributes(b'<sheet name="A &amp; B" r:id="rId2"/>')
+    {'name': 'A & B', 'id': 'rId2'}
+    """
+    return {key.decode().rpartition(":")[2]: unescape((double if double is not None else single).decode())
+            for key, double, single in _ATTR.findall(tag)}
+
+
+def unprefixed(xml: bytes) -> bytes:
+    """A part whose elements carry a namespace prefix (``<x:c>``), read as if unprefixed."""
+    prefix = _ROOT_PREFIX.match(xml)
+    if not prefix:
+        return xml
+    tag = prefix.group(1)
+    return xml.replace(b"<" + tag + b":", b"<").replace(b"</" + tag + b":", b"</")
+
+
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>(.*?)</c>', re.S)
+"""A non-empty cell (an empty one is a self-closed ``<c .../>`` and does not match)."""
+_ROW = re.compile(rb'<row r="([0-9]+)"[^>]*?(/?)>')
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_ARRAY_FORMULA = re.compile(rb'<f\b[^>]*\bt="array"[^>]*>')
+_UNNUMBERED_ROW = re.compile(rb"<row(?=[\s>/])(?![^>]*\br=)")
+_UNADDRESSED_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
+
+
 class Workbook:
     """An open workbook from its bytes (already guarded): read it by names, then drop it."""
 
     def __init__(self, data: bytes) -> None:
+        self._data = data
         self._zip = zipfile.ZipFile(io.BytesIO(data))
-        self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         self._grids: dict[str, list[list[object]]] = {}
+
+    @cached_property
+    def _book(self) -> calamine.CalamineWorkbook:
+        """calamine's view of the workbook, opened when a value or table is first asked for."""
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data), load_tables=True)
 
     def close(self) -> None:
         """Release the archive and calamine's workbook."""
-        self._book.close()
+        if "_book" in self.__dict__:
+            self._book.close()
         self._zip.close()
 
     def __enter__(self) -> Workbook:
@@ -160,32 +224,40 @@ class Workbook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _part(self, name: str) -> bytes:
+        """A part's XML, namespace prefixes read away; KeyError when there is no such part."""
+        return unprefixed(self._zip.read(name))
+
     @cached_property
-    def _workbook_xml(self):  # an ElementTree element
-        return fromstring(self._zip.read("xl/workbook.xml"), forbid_dtd=True)
+    def _workbook_xml(self) -> bytes:
+        return self._part("xl/workbook.xml")
 
     @cached_property
     def names(self) -> dict[str, str]:
         """Defined names (workbook-wide ones win over sheet-local ones) -> their reference text."""
         found: dict[str, str] = {}
-        for node in self._workbook_xml.iterfind("{*}definedNames/{*}definedName"):
-            name = node.get("name", "")
-            if name not in found or node.get("localSheetId") is None:
-                found[name] = (node.text or "").strip()
+        for tag, text in re.findall(rb"<definedName\b([^>]*)>(.*?)</definedName>", self._workbook_xml, re.S):
+            attrs = attributes(tag)
+            name = attrs.get("name", "")
+            if name not in found or "localSheetId" not in attrs:
+                found[name] = unescape(text.decode("utf-8")).strip()
         return found
 
     @cached_property
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> the path of its XML part in the archive."""
-        rels = fromstring(self._zip.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
-        targets = {r.get("Id"): r.get("Target", "") for r in rels.iterfind("{*}Relationship")}
-        parts = {}
-        for sheet in self._workbook_xml.iterfind("{*}sheets/{*}sheet"):
-            target = targets.get(sheet.get(_REL_NS), "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+        try:
+            rels = self._part("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            rels = b""
+        targets = {}
+        for tag in re.findall(rb"<Relationship\b[^>]*>", rels):
+            rel = attributes(tag)
+            target = rel.get("Target", "")
+            targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
                 posixpath.join("xl", target))
-            parts[sheet.get("name", "")] = path
-        return parts
+        sheets = (attributes(tag) for tag in re.findall(rb"<sheet\b[^>]*>", self._workbook_xml))
+        return {a.get("name", ""): targets.get(a.get("id", ""), "") for a in sheets}
 
     @property
     def table_names(self) -> list[str]:
@@ -199,7 +271,7 @@ class Workbook:
 
     def has_sheet(self, sheet: str) -> bool:
         """Whether the workbook has a sheet of this name."""
-        return sheet in self._book.sheet_names
+        return sheet in self.sheet_parts
 
     def value(self, sheet: str, position: Position) -> CellValue:
         """A cell's (cached) value; None for an empty cell or an error value."""
@@ -217,119 +289,45 @@ class Workbook:
                          [list(r) for r in table.to_python()])
 
     def formula_cells(self, sheet: str, positions: Iterable[Position]) -> dict[Position, FormulaCell]:
-        """For the given cells of a sheet: formula or not, and the cached error value.
+        """For the given cells of a sheet: formula or not (also as part of an array
+        formula's range; shared formulas mark every member cell), and the cached error.
 
-        A cell counts as holding a formula when it has one or lies in the spill
-        range of an array formula; shared formulas mark every member cell.
-        Streams the sheet's XML with expat (a DOCTYPE, which the guards have
-        already ruled out, would raise).
+        Reads only the rows of those cells: each ``<row r="N">`` is found by its
+        number, and scanned only if it holds a non-empty cell.
         """
-        wanted = {a1(*p): p for p in positions}
-        xml = self._zip.read(self.sheet_parts[sheet])
-        quick = _quick_formula_scan(xml, wanted)
-        if quick is not None:
-            return quick
-        scan = _FormulaScan(wanted)
-        scan.parse(io.BytesIO(xml))
-        return scan.result()
-
-
-_ARRAY_FORMULA = re.compile(rb'<f\b[^>]*\bt="array"[^>]*>')
-_ARRAY_REF = re.compile(rb'\bref="([A-Z]{1,3}[0-9]+)(?::([A-Z]{1,3}[0-9]+))?"')
-_ERROR_TYPE = re.compile(rb'\bt="e"')
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
+        xml = self._part(self.sheet_parts[sheet])
+        if _UNNUMBERED_ROW.search(xml) or _UNADDRESSED_CELL.search(xml):
+            raise ReaderError("rows or cells without a number or address: save the workbook with Excel")
+        wanted = list(positions)
+        starts = {int(m.group(1)) - 1: m.end() for m in _ROW.finditer(xml) if not m.group(2)}
+        seen: dict[Position, FormulaCell] = {}
+        for r in {r for r, _ in wanted} & starts.keys():
+            end = xml.find(b"</row>", starts[r])
+            for m in _CELL.finditer(xml, starts[r], end):
+                value = _VALUE.search(m.group(4)) if _ERROR_TYPE.search(m.group(3)) else None
+                seen[(r, _column(m.group(1)))] = FormulaCell(
+                    b"<f" in m.group(4), unescape(value.group(1).decode()) if value else None)
+        spills = _spills(xml)
+        out = {}
+        for pos in wanted:
+            cell = seen.get(pos, FormulaCell(False, None))
+            out[pos] = FormulaCell(cell.formula or any(
+                a[0] <= pos[0] <= b[0] and a[1] <= pos[1] <= b[1] for a, b in spills), cell.error)
+        return out
 
 
 def _spills(xml: bytes) -> list[tuple[Position, Position]]:
     """The ranges array formulas fill (a dynamic array's spill range, a CSE block)."""
     found = []
-    for tag in _ARRAY_FORMULA.finditer(xml):
-        ref = _ARRAY_REF.search(tag.group(0))
-        if ref:
-            first = _position(ref.group(1).decode())
-            found.append((first, _position(ref.group(2).decode()) if ref.group(2) else first))
+    if b't="array"' in xml:
+        for tag in _ARRAY_FORMULA.finditer(xml):
+            ref = attributes(tag.group(0)).get("ref", "")
+            first, _, last = ref.partition(":")
+            if _A1.match(first) and (not last or _A1.match(last)):
+                found.append((_position(first), _position(last or first)))
     return found
 
 
-def _covered(pos: Position, spills: list[tuple[Position, Position]]) -> bool:
-    return any(a[0] <= pos[0] <= b[0] and a[1] <= pos[1] <= b[1] for a, b in spills)
-
-
-def _quick_formula_scan(xml: bytes, wanted: dict[str, Position]) -> dict[Position, FormulaCell] | None:
-    """:meth:`Workbook.formula_cells` by regular expressions over the wanted cells only, for
-    sheets written the usual way (unprefixed ``<c r="A1" ...>`` elements); None otherwise,
-    and the caller parses the whole sheet."""
-    if not wanted or b'<c r="' not in xml or b"<x:c " in xml:
-        return None
-    refs = b"|".join(re.escape(ref.encode()) for ref in wanted)
-    cell = re.compile(rb'<c r="(' + refs + rb')"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
-    seen = {}
-    for match in cell.finditer(xml):
-        attrs, body = match.group(2), match.group(3) or b""
-        error = None
-        if _ERROR_TYPE.search(attrs):
-            value = _VALUE.search(body)
-            error = value.group(1).decode() if value else None
-        seen[match.group(1).decode()] = FormulaCell(b"<f" in body, error)
-    spills = _spills(xml)
-    return {pos: FormulaCell(seen.get(ref, FormulaCell(False, None)).formula or _covered(pos, spills),
-                             seen.get(ref, FormulaCell(False, None)).error)
-            for ref, pos in wanted.items()}
-
-
-class _FormulaScan:
-    """One pass of expat over a sheet's XML, noting formulas and error values of wanted cells."""
-
-    def __init__(self, wanted: dict[str, Position]) -> None:
-        self.wanted = wanted
-        self.seen: dict[Position, FormulaCell] = {}
-        self.arrays: list[tuple[Position, Position]] = []
-        self.cell: str | None = None
-        self.error_type = self.formula = self.in_value = False
-        self.value: list[str] = []
-
-    def parse(self, part: IO[bytes]) -> None:
-        parser = expat.ParserCreate(namespace_separator=" ")
-        parser.StartDoctypeDeclHandler = _forbid_dtd
-        parser.StartElementHandler = self.start
-        parser.EndElementHandler = self.end
-        parser.CharacterDataHandler = self.text
-        parser.ParseFile(part)
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = name.rpartition(" ")[2]
-        if tag == "c":
-            self.cell = attrs.get("r")
-            self.error_type, self.formula, self.value = attrs.get("t") == "e", False, []
-        elif tag == "f":
-            self.formula = True
-            if attrs.get("t") == "array" and attrs.get("ref"):
-                first, _, last = attrs["ref"].partition(":")
-                self.arrays.append((_position(first), _position(last or first)))
-        elif tag == "v":
-            self.in_value = True
-
-    def end(self, name: str) -> None:
-        tag = name.rpartition(" ")[2]
-        if tag == "v":
-            self.in_value = False
-        elif tag == "c" and self.cell is not None:
-            if self.cell in self.wanted:
-                error = "".join(self.value) if self.error_type else None
-                self.seen[self.wanted[self.cell]] = FormulaCell(self.formula, error)
-            self.cell = None
-
-    def text(self, data: str) -> None:
-        if self.in_value:
-            self.value.append(data)
-
-    def result(self) -> dict[Position, FormulaCell]:
-        out = {}
-        for pos in self.wanted.values():
-            cell = self.seen.get(pos, FormulaCell(False, None))
-            out[pos] = FormulaCell(cell.formula or _covered(pos, self.arrays), cell.error)
-        return out
-
-
-def _forbid_dtd(name: str, *args: object) -> None:
-    raise DTDForbidden(name, None, None)
+@cache
+def _column(letters: bytes) -> int:
+    return column_index(letters.decode())
