@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import chromium  # tests/chromium.py
+import openpyxl
 import pytest
 
-from validation import extract, runner, testing
+from validation import batch, extract, runner, testing
 from validation.batch import check_folder
 from validation.cache import ExtractionCache, salt
 from validation.cli import main
@@ -153,3 +154,32 @@ def test_the_html_report_renders_in_headless_chromium(many_folder: Path, tmp_pat
     assert run.errors == []
     assert run.value == {"rows": doc["stats"]["findings"]["total"], "shown": True,
                          "charts": doc["stats"]["files"]["ok"]}
+
+
+def _boom(*args: object) -> None:
+    raise RuntimeError("the writer died")
+
+
+def test_summary_written_by_a_child_process_is_the_same_and_its_failure_keeps_the_old_report(
+        many_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = check_folder(many_folder, lang="en", stage=ReadStage())
+    alone, forked = tmp_path / "alone", tmp_path / "forked"
+    monkeypatch.setattr(batch, "PARALLEL_WRITE_FILES", 10**9)
+    batch.write_report(report, alone)
+    monkeypatch.setattr(batch, "PARALLEL_WRITE_FILES", 1)
+    batch.write_report(report, forked)
+    for name in ("results.json", "summary.xlsx", "report.html"):
+        assert _read_back(forked / name) == _read_back(alone / name), name
+    before = {p.name: p.read_bytes() for p in forked.iterdir()}
+    monkeypatch.setitem(batch.WRITERS, "summary.xlsx", _boom)
+    with pytest.raises(batch.WriterError, match=r"summary\.xlsx"):
+        batch.write_report(report, forked)
+    assert {p.name: p.read_bytes() for p in forked.iterdir()} == before
+
+
+def _read_back(path: Path) -> object:
+    """A report file's content (summary.xlsx: its cell values, zip timestamps aside)."""
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+    return path.read_bytes()

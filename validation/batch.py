@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,9 +31,11 @@ from validation.report import REPORT_FILES, FileReport, PackageReport, Report, f
 from validation.report_html import write_html
 from validation.report_json import write_json
 from validation.report_xlsx import write_xlsx
-from validation.runner import ReadStage, RunnerError, default_workers
+from validation.runner import ReadStage, RunnerError, default_workers, few_collections
 
 WRITERS = dict(zip(REPORT_FILES, (write_json, write_xlsx, write_html), strict=True))
+PARALLEL_WRITE_FILES = 200
+"""From this many files on, summary.xlsx is written in a child process beside the others."""
 
 
 class BatchError(Exception):
@@ -54,6 +57,12 @@ def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | Non
     """
     if not Path(folder).is_dir():
         raise BatchError(message("cli", "no_folder", lang, package="validation", path=folder))
+    with few_collections():
+        return _check(folder, lang, stage, progress)
+
+
+def _check(folder: str | Path, lang: str, stage: ReadStage | None,
+           progress: Callable[[int, int, str], None] | None) -> Report:
     try:
         extractions = read_all(folder, stage=stage, progress=progress)
     except RunnerError as exc:
@@ -83,11 +92,33 @@ def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | Non
     return Report(str(folder), lang, generated, files, packages)
 
 
+class WriterError(RuntimeError):
+    """A report file could not be written (the previous report stays in place)."""
+
+
+def _write_files(report: Report, folder: Path) -> None:
+    """The three files; where processes can fork, summary.xlsx (the slowest, openpyxl) is
+    written by a child process while this one writes the other two."""
+    writers = dict(WRITERS)
+    child = None
+    if "fork" in multiprocessing.get_all_start_methods() and len(report.files) >= PARALLEL_WRITE_FILES:
+        xlsx = writers.pop("summary.xlsx")
+        child = multiprocessing.get_context("fork").Process(target=xlsx, args=(report, folder / "summary.xlsx"))
+        child.start()
+    try:
+        for name, writer in writers.items():
+            writer(report, folder / name)
+    finally:
+        if child is not None:
+            child.join()
+    if child is not None and child.exitcode != 0:
+        raise WriterError(f"summary.xlsx: the writer process ended with exit code {child.exitcode}")
+
+
 def write_report(report: Report, out: str | Path) -> Path:
     """Write results.json, summary.xlsx and report.html into ``out``, atomically."""
     def write(folder: Path) -> None:
-        for name, writer in WRITERS.items():
-            writer(report, folder / name)
+        _write_files(report, folder)
 
     try:
         return replace_folder(out, write, REPORT_FILES)
