@@ -20,11 +20,11 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from renewal.fit import site_attributes
 from renewal.policy import added_floor_area_share, policy_breaches
 from validation.findings import Finding, check_table, display
+from validation.pandera_loader import pa
 from validation.schemas import (
     CODE_LISTS,
     NUMERIC_KINDS,

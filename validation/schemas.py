@@ -13,13 +13,12 @@ only here. (Method names rather than pandera's ``name=``: a subclass loses the
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
 
 from renewal.codes import city_codes, kind_codes, source_codes
 from renewal.fit import site_attribute_keys
 from renewal.language import LANGS
 from renewal.patterns import PATTERN_CODES
+from validation.pandera_loader import Series, pa
 from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
 
 CODE_LISTS: dict[str, tuple[str, ...]] = {
