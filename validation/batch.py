@@ -32,6 +32,7 @@ from validation.report_html import write_html
 from validation.report_json import write_json
 from validation.report_xlsx import write_xlsx
 from validation.runner import ReadStage, RunnerError, default_workers, few_collections
+from validation.summary import summary
 
 WRITERS = dict(zip(REPORT_FILES, (write_json, write_xlsx, write_html), strict=True))
 PARALLEL_WRITE_FILES = 200
@@ -150,9 +151,7 @@ def command(args: argparse.Namespace) -> int:
             print(message("cli", "file_line", lang, package="validation", path=f.path,
                           status=message("status", f.status, lang, package="validation"),
                           **{s: f.count(s) for s in SEVERITIES}))
-    stats = report.stats()
-    print(message("cli", "summary", lang, package="validation", **stats["files"],
-                  **{k: v for k, v in stats["findings"].items() if k != "total"}))
+    print("\n".join(summary(report, lang)))
     if cache is not None:
         print(message("cli", "cache", lang, package="validation", hits=cache.hits,
                       misses=cache.misses, folder=args.cache))
