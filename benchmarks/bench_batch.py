@@ -1,6 +1,6 @@
 """Time the nightly batch on N generated workbooks, against a raw calamine read and frictionless.
 
-    python benchmarks/bench_batch.py [--files 1000] [--workers W] [--keep]
+    python benchmarks/bench_batch.py [--files 1000] [--workers W] [--keep] [--repeat R]
                                      [--peer-sample K] [--skip-peer] [--skip-stages]
 
 In one run, on one corpus (benchmarks/corpus.py: the seven samples varied,
@@ -17,7 +17,11 @@ every file valid; generated into WORK/corpus-N, reused when complete):
     workers (os.cpu_count() unless ``--workers``), on K files spread evenly
     over the corpus (all when N <= 1000, else 1000).
 
-Then the ratios (b)/(a) (target >= 0.5) and (b)/(c) (target >= 20). Unless
+Then the ratios (b)/(a) (target >= 0.5) and (b)/(c) (target >= 20); with
+``--repeat R``, (a) and (b) run R times, alternating, and the ratios use
+their medians (the machine's noise is ~15% run to run). Each measurement
+says how much CPU it used and how much anything else on the machine did,
+so that a disturbed run shows. Unless
 ``--skip-stages``: where the batch's time goes, from a second run with a
 timer around each stage (benchmarks/batch_stages.py), and
 ``validation.extract.extract`` alone per file in one process beside (a).
@@ -31,6 +35,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,6 +72,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--peer-sample", type=int,
                         help=f"files frictionless validates (default: all up to {PEER_DEFAULT}, else {PEER_DEFAULT})")
     parser.add_argument("--skip-peer", action="store_true", help="do not run frictionless")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run (a) and (b) this many times, alternating; ratios from the medians (default 1)")
     parser.add_argument("--skip-stages", action="store_true",
                         help="do not run the instrumented batch nor time extract() per file")
     parser.add_argument("--work", type=Path, default=ROOT / ".bench", help="work folder (default .bench)")
@@ -313,8 +320,8 @@ def measure_calamine(paths: Sequence[Path]) -> tuple[float, list[str]]:
     return seconds, [f"(a) calamine, every sheet, 1 process         {rate(len(paths), seconds)}", f"    {cpu.text()}"]
 
 
-def measure_batch(corpus: Path, out: Path, workers: int | None, calamine: float) -> tuple[BatchRun, list[str]]:
-    """(b): the run, and its lines (throughput, result, CPU, peak memory, ratio to (a))."""
+def measure_batch(corpus: Path, out: Path, workers: int | None) -> tuple[BatchRun, list[str]]:
+    """(b): the run, and its lines (throughput, result, CPU, peak memory)."""
     batch = run_batch(corpus, out, workers)
     files = batch.stats.get("files", {})
     return batch, [
@@ -324,8 +331,24 @@ def measure_batch(corpus: Path, out: Path, workers: int | None, calamine: float)
         f"    peak RSS: {batch.peak.tree / MB:.0f} MB batch + its child processes (summed RSS), "
         f"{batch.peak.main / MB:.0f} MB batch process alone (polled every {POLL_SECONDS * 1000:.0f} ms); "
         f"peak PSS sum {batch.peak.pss / MB:.0f} MB (every {POLL_SECONDS * PeakMemory.PSS_EVERY:.1f} s)",
-        f"    ratio (b)/(a) = {verdict(calamine / batch.seconds, TARGETS['calamine'])}",
     ]
+
+
+def measure_floor_and_batch(paths: Sequence[Path], corpus: Path, out: Path, workers: int | None,
+                            repeat: int) -> tuple[float, list[BatchRun]]:
+    """(a) and (b) ``repeat`` times, alternating, each printed; the median of (a) and the batch runs."""
+    floors, batches = [], []
+    for _ in range(repeat):
+        seconds, lines = measure_calamine(paths)
+        show(lines)
+        batch, lines = measure_batch(corpus, out, workers)
+        show(lines)
+        floors.append(seconds)
+        batches.append(batch)
+    floor, seconds = statistics.median(floors), statistics.median(b.seconds for b in batches)
+    medians = f" (medians of {repeat} runs: (a) {floor:.2f} s, (b) {seconds:.2f} s)" if repeat > 1 else ""
+    show([f"    ratio (b)/(a) = {verdict(floor / seconds, TARGETS['calamine'])}{medians}"])
+    return floor, batches
 
 
 def measure_peer(paths: Sequence[Path], sample: int | None, processes: int, batch_rate: float) -> list[str]:
@@ -369,23 +392,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = discover(corpus)
     paths = [corpus / f for f in files]
     show(header(args, corpus, files, time.perf_counter() - start if made else None))
-    calamine, lines = measure_calamine(paths)
-    show(lines)
-    batch, lines = measure_batch(corpus, out, args.workers, calamine)
-    show(lines)
+    calamine, batches = measure_floor_and_batch(paths, corpus, out, args.workers, args.repeat)
+    batch_rate = len(files) / statistics.median(b.seconds for b in batches)
     if not args.skip_peer:
-        show(measure_peer(paths, args.peer_sample, args.workers or os.cpu_count() or 1, len(files) / batch.seconds))
+        show(measure_peer(paths, args.peer_sample, args.workers or os.cpu_count() or 1, batch_rate))
     if not args.skip_stages:
         show(stage_lines(run_stages(corpus, out, args.workers), len(files)))
         show(measure_extract(corpus, files, calamine))
     show([f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}"])
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)
-    if batch.exit_code or batch.stats.get("files", {}).get("ok") != len(files):
+    failed = [b for b in batches if b.exit_code or b.stats.get("files", {}).get("ok") != len(files)]
+    for batch in failed:
         print(f"the batch did not find the corpus all valid (exit {batch.exit_code}):\n{batch.output}",
               file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed else 0
 
 
 def show(lines: Sequence[str]) -> None:
