@@ -19,7 +19,7 @@ import pytest
 
 from validation import testing
 from validation.batch import check_folder
-from validation.guards import OLE_MAGIC, Limits, inspect_archive
+from validation.guards import OLE_MAGIC, Limits, inspect_archive, open_archive
 from validation.report import Report
 from validation.testing import (
     drop_cached_value,
@@ -336,6 +336,30 @@ def test_lying_zip_sizes_are_caught_before_any_parser(case_workbooks: dict[str, 
     found = inspect_archive("x.xlsx", bytes(data), Limits())
     assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
     assert "xl/workbook.xml" in found[0].params["reason_en"]
+
+
+def test_parts_unpack_as_zipfile_reads_them(case_workbooks: dict[str, bytes]) -> None:
+    """The guard's own unpacking gives each part's bytes exactly, stored or deflated."""
+    for data in case_workbooks.values():
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        stored = io.BytesIO()
+        with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as copy:
+            for info in archive.infolist():
+                copy.writestr(info.filename, archive.read(info))
+        for packed in (data, stored.getvalue()):
+            findings, parts = open_archive("x.xlsx", packed, Limits())
+            assert findings == []
+            assert parts == {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def test_a_flipped_byte_inside_a_part_is_a_damaged_part(case_workbooks: dict[str, bytes]) -> None:
+    data = bytearray(case_workbooks[JINSONG])
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    middle = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    data[middle] ^= 0xFF
+    found = inspect_archive("x.xlsx", bytes(data), Limits())
+    assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
+    assert "damaged part xl/worksheets/sheet1.xml" in found[0].params["reason_en"]
 
 
 def test_limits_on_unpacked_size_and_parts(case_workbooks: dict[str, bytes]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from validation.findings import Finding
-from validation.guards import Limits, broken, inspect_archive, too_large
+from validation.guards import Limits, broken, open_archive, too_large
 from validation.workbook import Area, CellValue, Workbook, a1, clean, parse_area
 from workbook_templates.contract import (
     BLOCK_NAMES,
@@ -122,11 +122,11 @@ def extract_loaded(loaded: Loaded, limits: Limits) -> Extraction:
     that cannot be read safely comes back ``readable=False`` without rows.
     """
     file, data, digest = loaded.file, loaded.data, loaded.sha256
-    findings = inspect_archive(file, data, limits)
+    findings, parts = open_archive(file, data, limits)
     if any(f.severity == "error" for f in findings):
         return Extraction(file, digest, len(data), False, findings)
     try:
-        with Workbook(data) as book:
+        with Workbook(data, parts) as book:
             rows, more = _contract_rows(file, book)
     except Exception as exc:  # any reader failure on untrusted input is a finding, never a crash
         reason = f"{type(exc).__name__}: {exc}"

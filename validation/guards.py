@@ -8,12 +8,14 @@ compression ratio (zip bombs); every part's integrity (read to the end against
 its CRC, never beyond its declared size); that no XML part declares a DOCTYPE
 or ENTITY (defusedxml; entity expansion); and it notes macros (vbaProject.bin),
 which are never run. Each problem is a finding; nothing here raises for a bad file.
+The parts are unpacked once, here, and handed on to the reader.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -133,45 +135,86 @@ def declares_dtd(content: bytes) -> bool:
     return _declares_dtd(io.BytesIO(content)) if quick is None else quick
 
 
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+"""A zip local file header: its signature, then (after 22 bytes) the name's and extra field's lengths."""
+
+
+class DamagedPartError(zipfile.BadZipFile):
+    """A part's bytes do not unpack to what the central directory declares."""
+
+
+def unpack(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """One part's content, read straight from the archive's bytes: never more than
+    its declared size is unpacked, and the result must match that size and its CRC.
+
+    (What ``ZipFile.read`` checks, without its per-part file objects: the batch
+    unpacks every part of every workbook.)
+    """
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    if signature != b"PK\x03\x04":
+        raise DamagedPartError("no local file header")
+    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    packed = memoryview(data)[start:start + info.compress_size]
+    if len(packed) != info.compress_size:
+        raise DamagedPartError("truncated")
+    if info.compress_type == zipfile.ZIP_STORED:
+        content = bytes(packed)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        content = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size + 1)
+    else:
+        raise NotImplementedError(f"compression method {info.compress_type}")
+    if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
+        raise DamagedPartError("size or CRC-32 differs from the declared one")
+    return content
+
+
+def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding], dict[str, bytes]]:
+    """Findings about a workbook's bytes, and its parts unpacked (name -> content).
+
+    Any error among the findings means: do not parse it (the parts are then
+    those unpacked before the error was found, possibly none).
+    """
+    if data[:8] == OLE_MAGIC:
+        return [Finding(file, "ENCRYPTED_OR_LEGACY")], {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        return [broken(file, "不是 zip 压缩包", "not a zip archive")], {}
+    with archive:
+        infos = archive.infolist()
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if len(infos) > limits.max_parts:
+        return [_bomb(file, "parts", str(len(infos)), str(limits.max_parts))], {}
+    if unpacked > limits.max_unpacked_bytes:
+        return [_bomb(file, "unpacked", f"{unpacked / MIB:.0f} MB", f"{limits.max_unpacked_bytes / MIB:.0f} MB")], {}
+    if unpacked > limits.ratio_floor and unpacked > limits.max_ratio * max(packed, 1):
+        return [_bomb(file, "ratio", f"{unpacked / max(packed, 1):.0f}:1", f"{limits.max_ratio:.0f}:1")], {}
+    if any(i.flag_bits & 0x1 for i in infos):
+        return [Finding(file, "ENCRYPTED_OR_LEGACY")], {}
+    if not {"[Content_Types].xml", "xl/workbook.xml"} <= {i.filename for i in infos}:
+        return [broken(file, "缺少 xl/workbook.xml 部件", "no xl/workbook.xml part")], {}
+    parts = {}
+    found = []
+    for info in infos:
+        try:
+            content = parts[info.filename] = unpack(data, info)
+        except (zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError) as exc:
+            return [*found, broken(file, f"部件 {info.filename} 已损坏：{exc}",
+                                   f"damaged part {info.filename}: {exc}")], parts
+        if info.filename.lower().endswith(XML_SUFFIXES) and declares_dtd(content):
+            found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
+    if "xl/vbaProject.bin" in parts:
+        found.append(Finding(file, "MACROS_PRESENT"))
+    return found, parts
+
+
 def inspect_archive(file: str, data: bytes, limits: Limits) -> list[Finding]:
-    """Findings about a workbook's bytes; any error among them means: do not parse it.
+    """Findings about a workbook's bytes (:func:`open_archive` without the parts).
 
     >>> [f.code for f in inspect_archive("x.xlsx", OLE_MAGIC + bytes(504), Limits())]
     ['ENCRYPTED_OR_LEGACY']
     >>> [f.params["reason_en"] for f in inspect_archive("x.xlsx", b"PK\\x03\\x04 junk", Limits())]
     ['not a zip archive']
     """
-    if data[:8] == OLE_MAGIC:
-        return [Finding(file, "ENCRYPTED_OR_LEGACY")]
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
-        return [broken(file, "不是 zip 压缩包", "not a zip archive")]
-    with archive:
-        infos = archive.infolist()
-        unpacked = sum(i.file_size for i in infos)
-        packed = sum(i.compress_size for i in infos)
-        if len(infos) > limits.max_parts:
-            return [_bomb(file, "parts", str(len(infos)), str(limits.max_parts))]
-        if unpacked > limits.max_unpacked_bytes:
-            return [_bomb(file, "unpacked", f"{unpacked / MIB:.0f} MB",
-                          f"{limits.max_unpacked_bytes / MIB:.0f} MB")]
-        if unpacked > limits.ratio_floor and unpacked > limits.max_ratio * max(packed, 1):
-            return [_bomb(file, "ratio", f"{unpacked / max(packed, 1):.0f}:1", f"{limits.max_ratio:.0f}:1")]
-        if any(i.flag_bits & 0x1 for i in infos):
-            return [Finding(file, "ENCRYPTED_OR_LEGACY")]
-        names = {i.filename for i in infos}
-        if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
-            return [broken(file, "缺少 xl/workbook.xml 部件", "no xl/workbook.xml part")]
-        found = []
-        for info in infos:
-            try:
-                content = archive.read(info)  # never past the declared size; the CRC is checked
-                if info.filename.lower().endswith(XML_SUFFIXES) and declares_dtd(content):
-                    found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-                return [*found, broken(file, f"部件 {info.filename} 已损坏：{exc}",
-                                       f"damaged part {info.filename}: {exc}")]
-        if "xl/vbaProject.bin" in names:
-            found.append(Finding(file, "MACROS_PRESENT"))
-        return found
+    return open_archive(file, data, limits)[0]

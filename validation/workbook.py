@@ -18,11 +18,13 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 import python_calamine as calamine
+
+from validation.guards import unpack
 
 CellValue = str | float | int | bool | None
 Position = tuple[int, int]
@@ -202,9 +204,14 @@ _UNADDRESSED_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
 class Workbook:
     """An open workbook from its bytes (already guarded): read it by names, then drop it."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, parts: Mapping[str, bytes] | None = None) -> None:
+        """``parts``: the archive's parts already unpacked (:func:`validation.guards.open_archive`);
+        unpacked here when not given."""
         self._data = data
-        self._zip = zipfile.ZipFile(io.BytesIO(data))
+        if parts is None:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = {info.filename: unpack(data, info) for info in archive.infolist()}
+        self._parts = parts
         self._grids: dict[str, list[list[object]]] = {}
 
     @cached_property
@@ -213,10 +220,9 @@ class Workbook:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data), load_tables=True)
 
     def close(self) -> None:
-        """Release the archive and calamine's workbook."""
+        """Release calamine's workbook."""
         if "_book" in self.__dict__:
             self._book.close()
-        self._zip.close()
 
     def __enter__(self) -> Workbook:
         return self
@@ -226,7 +232,7 @@ class Workbook:
 
     def _part(self, name: str) -> bytes:
         """A part's XML, namespace prefixes read away; KeyError when there is no such part."""
-        return unprefixed(self._zip.read(name))
+        return unprefixed(self._parts[name])
 
     @cached_property
     def _workbook_xml(self) -> bytes:
