@@ -66,7 +66,11 @@ def test_a_spilled_range_counts_as_formula_cells() -> None:
     assert [cells[p].formula for p in [(0, 0), (0, 1), (1, 1), (2, 0)]] == [True, True, True, False]
 
 
-def test_cells_without_addresses_are_refused_not_misread() -> None:
-    xml = b'<worksheet><sheetData><row r="1"><c t="n"><v>1</v></c></row></sheetData></worksheet>'
+@pytest.mark.parametrize("xml", [
+    b'<worksheet><sheetData><row r="1"><c t="n"><v>1</v></c></row></sheetData></worksheet>',
+    b'<worksheet><sheetData><row r="1"><c s="1" r="A1"><f>X()</f></c></row></sheetData></worksheet>',
+    b'<worksheet><sheetData><row spans="1:1" r="1"><c r="A1"><f>X()</f></c></row></sheetData></worksheet>',
+], ids=["no address", "address not first", "number not first"])
+def test_cells_without_addresses_are_refused_not_misread(xml: bytes) -> None:
     with Workbook(_with_sheet(xml)) as book, pytest.raises(ReaderError, match="without a number or address"):
         book.formula_cells("Sheet1", [(0, 0)])

@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 
 import python_calamine as calamine
 
@@ -191,14 +191,8 @@ def unprefixed(xml: bytes) -> bytes:
     return xml.replace(b"<" + tag + b":", b"<").replace(b"</" + tag + b":", b"</")
 
 
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>(.*?)</c>', re.S)
-"""A non-empty cell (an empty one is a self-closed ``<c .../>`` and does not match)."""
-_ROW = re.compile(rb'<row r="([0-9]+)"[^>]*?(/?)>')
 _ERROR_TYPE = re.compile(rb'\bt="e"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_ARRAY_FORMULA = re.compile(rb'<f\b[^>]*\bt="array"[^>]*>')
-_UNNUMBERED_ROW = re.compile(rb"<row(?=[\s>/])(?![^>]*\br=)")
-_UNADDRESSED_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
 
 
 class Workbook:
@@ -298,42 +292,66 @@ class Workbook:
         """For the given cells of a sheet: formula or not (also as part of an array
         formula's range; shared formulas mark every member cell), and the cached error.
 
-        Reads only the rows of those cells: each ``<row r="N">`` is found by its
-        number, and scanned only if it holds a non-empty cell.
+        Reads only those cells: each row is found by its number (``<row r="N"``),
+        each cell within it by its address (``<c r="B7"``); a sheet whose rows or
+        cells do not all begin so is refused rather than misread.
         """
         xml = self._part(self.sheet_parts[sheet])
-        if _UNNUMBERED_ROW.search(xml) or _UNADDRESSED_CELL.search(xml):
-            raise ReaderError("rows or cells without a number or address: save the workbook with Excel")
-        wanted = list(positions)
-        starts = {int(m.group(1)) - 1: m.end() for m in _ROW.finditer(xml) if not m.group(2)}
-        seen: dict[Position, FormulaCell] = {}
-        for r in {r for r, _ in wanted} & starts.keys():
-            end = xml.find(b"</row>", starts[r])
-            for m in _CELL.finditer(xml, starts[r], end):
-                value = _VALUE.search(m.group(4)) if _ERROR_TYPE.search(m.group(3)) else None
-                seen[(r, _column(m.group(1)))] = FormulaCell(
-                    b"<f" in m.group(4), unescape(value.group(1).decode()) if value else None)
+        data = xml.find(b"<sheetData"), xml.find(b"</sheetData>")  # in it, only rows start "<row", cells "<c"
+        if xml.count(b"<row", *data) != xml.count(b'<row r="', *data) or xml.count(b"<c", *data) != xml.count(
+                b'<c r="', *data):
+            raise ReaderError("rows or cells without a number or address as their first attribute: "
+                              "save the workbook with Excel")
+        by_row: dict[int, list[int]] = {}
+        for row, col in positions:
+            by_row.setdefault(row, []).append(col)
         spills = _spills(xml)
         out = {}
-        for pos in wanted:
-            cell = seen.get(pos, FormulaCell(False, None))
-            out[pos] = FormulaCell(cell.formula or any(
-                a[0] <= pos[0] <= b[0] and a[1] <= pos[1] <= b[1] for a, b in spills), cell.error)
+        for row, cols in by_row.items():
+            span = _row_span(xml, row)
+            for col in cols:
+                cell = _cell(xml, row, col, span) if span else _NO_FORMULA
+                out[(row, col)] = FormulaCell(cell.formula or any(
+                    a[0] <= row <= b[0] and a[1] <= col <= b[1] for a, b in spills), cell.error)
         return out
+
+
+_NO_FORMULA = FormulaCell(False, None)
+
+
+def _row_span(xml: bytes, row: int) -> tuple[int, int] | None:
+    """Where a row's cells lie in a sheet's XML; None for a row that is absent or empty."""
+    at = xml.find(b'<row r="%d"' % (row + 1))
+    if at < 0:
+        return None
+    opened = xml.find(b">", at)
+    if opened < 0 or xml[opened - 1:opened] == b"/":
+        return None
+    return opened, xml.find(b"</row>", opened)
+
+
+def _cell(xml: bytes, row: int, col: int, span: tuple[int, int]) -> FormulaCell:
+    """A cell of a row: whether it holds a formula and its cached error value, if any."""
+    at = xml.find(b'<c r="%s%d"' % (column_letters(col).encode(), row + 1), *span)
+    if at < 0:
+        return _NO_FORMULA
+    opened = xml.find(b">", at)
+    if xml[opened - 1:opened] == b"/":
+        return _NO_FORMULA
+    content = xml[opened + 1:xml.find(b"</c>", opened)]
+    value = _VALUE.search(content) if _ERROR_TYPE.search(xml, at, opened) else None
+    return FormulaCell(b"<f" in content, unescape(value.group(1).decode()) if value else None)
 
 
 def _spills(xml: bytes) -> list[tuple[Position, Position]]:
     """The ranges array formulas fill (a dynamic array's spill range, a CSE block)."""
     found = []
-    if b't="array"' in xml:
-        for tag in _ARRAY_FORMULA.finditer(xml):
-            ref = attributes(tag.group(0)).get("ref", "")
-            first, _, last = ref.partition(":")
-            if _A1.match(first) and (not last or _A1.match(last)):
-                found.append((_position(first), _position(last or first)))
+    at = xml.find(b't="array"')
+    while at >= 0:
+        tag = xml[xml.rfind(b"<", 0, at):xml.find(b">", at) + 1]
+        ref = attributes(tag).get("ref", "") if tag.startswith((b"<f ", b"<f\t", b"<f\n", b"<f\r")) else ""
+        first, _, last = ref.partition(":")
+        if _A1.match(first) and (not last or _A1.match(last)):
+            found.append((_position(first), _position(last or first)))
+        at = xml.find(b't="array"', at + 1)
     return found
-
-
-@cache
-def _column(letters: bytes) -> int:
-    return column_index(letters.decode())
