@@ -1,7 +1,7 @@
 """Time the nightly batch on N generated workbooks, against a raw calamine read and frictionless.
 
     python benchmarks/bench_batch.py [--files 1000] [--workers W] [--keep] [--repeat R]
-                                     [--peer-sample K] [--skip-peer] [--skip-stages]
+                                     [--peer-sample K] [--peer-processes P,Q] [--skip-peer] [--skip-stages]
 
 In one run, on one corpus (benchmarks/corpus.py: the seven samples varied,
 every file valid; generated into WORK/corpus-N, reused when complete):
@@ -13,9 +13,11 @@ every file valid; generated into WORK/corpus-N, reused when complete):
     polling the process tree every 20 ms, and its peak PSS sum (shared pages
     counted once); the report must say every file is ``ok``;
 (c) frictionless validating each file's three input tables
-    (benchmarks/peer_frictionless.py) in as many processes as the batch's
-    workers (os.cpu_count() unless ``--workers``), on K files spread evenly
-    over the corpus (all when N <= 1000, else 1000).
+    (benchmarks/peer_frictionless.py) on K files spread evenly over the
+    corpus (all when N <= 1000, else 1000), twice: in one process, as a
+    reviewer runs ``frictionless validate``, and in as many processes as the
+    batch's workers (os.cpu_count() unless ``--workers``), the same cores
+    the batch had (``--peer-processes`` to choose).
 
 Then the ratios (b)/(a) (target >= 0.5) and (b)/(c) (target >= 20); with
 ``--repeat R``, (a) and (b) run R times, alternating, and the ratios use
@@ -71,6 +73,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the batch's report (WORK/report-N)")
     parser.add_argument("--peer-sample", type=int,
                         help=f"files frictionless validates (default: all up to {PEER_DEFAULT}, else {PEER_DEFAULT})")
+    parser.add_argument("--peer-processes", type=lambda t: [int(n) for n in t.split(",")],
+                        help="comma-separated process counts to run frictionless with (default: 1,W)")
     parser.add_argument("--skip-peer", action="store_true", help="do not run frictionless")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run (a) and (b) this many times, alternating; ratios from the medians (default 1)")
@@ -356,7 +360,8 @@ def measure_peer(paths: Sequence[Path], sample: int | None, processes: int, batc
     peers = peer_files(paths, sample)
     cpu, invalid = run_peer(peers, processes)
     return [
-        f"(c) frictionless, 3 tables a file, {processes} processes, measured on {len(peers):,} files "
+        f"(c) frictionless, 3 tables a file, {processes} process{'es' if processes > 1 else ''}, "
+        f"measured on {len(peers):,} files "
         f"{rate(len(peers), cpu.wall)}; files with errors: {invalid}",
         f"    {cpu.text()}",
         f"    ratio (b)/(c) = {verdict(batch_rate / (len(peers) / cpu.wall), TARGETS['frictionless'])}",
@@ -395,7 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     calamine, batches = measure_floor_and_batch(paths, corpus, out, args.workers, args.repeat)
     batch_rate = len(files) / statistics.median(b.seconds for b in batches)
     if not args.skip_peer:
-        show(measure_peer(paths, args.peer_sample, args.workers or os.cpu_count() or 1, batch_rate))
+        for processes in args.peer_processes or sorted({1, args.workers or os.cpu_count() or 1}):
+            show(measure_peer(paths, args.peer_sample, processes, batch_rate))
     if not args.skip_stages:
         show(stage_lines(run_stages(corpus, out, args.workers), len(files)))
         show(measure_extract(corpus, files, calamine))

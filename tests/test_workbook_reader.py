@@ -5,15 +5,20 @@ not written for."""
 from __future__ import annotations
 
 import io
+import math
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine as calamine
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
-from validation.workbook import ReaderError, Workbook
+from validation.extract import extract
+from validation.workbook import ReaderError, Workbook, clean
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOKS = sorted([*ROOT.glob("samples/**/*.xlsx"), *ROOT.glob("workbook_templates/*.xlsx")])
@@ -36,16 +41,50 @@ def test_formula_cells_equal_openpyxls_on_every_generated_workbook(path: Path) -
                 assert ours[pos].formula == theirs, (ws.title, cell.coordinate)
 
 
-def _with_sheet(xml: bytes) -> bytes:
-    """A minimal package with one sheet, Sheet1, whose XML is ``xml``."""
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_cell_values_equal_calamines_on_every_generated_workbook(path: Path) -> None:
+    data = path.read_bytes()
+    reference = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    with Workbook(data) as book:
+        for sheet in reference.sheet_names:
+            grid = reference.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            positions = [(r, c) for r, row in enumerate(grid) for c in range(len(row))]
+            ours = book.formula_cells(sheet, positions)
+            for r, c in positions:
+                assert ours[(r, c)].value == clean(grid[r][c]), (sheet, r, c)
+
+
+def _with_sheet(xml: bytes, shared: bytes | None = None) -> bytes:
+    """A minimal package with one sheet, Sheet1, whose XML is ``xml`` (and a shared string table)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("xl/workbook.xml", '<workbook xmlns:r="r"><sheets><sheet name="Sheet1" sheetId="1" '
                                       'r:id="rId1"/></sheets></workbook>')
         z.writestr("xl/_rels/workbook.xml.rels", '<Relationships><Relationship Id="rId1" Type="x/worksheet" '
-                                                 'Target="worksheets/sheet1.xml"/></Relationships>')
+                                                 'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+                                                 'Type="x/sharedStrings" Target="/xl/strings.xml"/>'
+                                                 '</Relationships>')
         z.writestr("xl/worksheets/sheet1.xml", xml)
+        if shared is not None:
+            z.writestr("xl/strings.xml", shared)
     return buffer.getvalue()
+
+
+def test_values_of_every_cell_type_are_read_as_stored() -> None:
+    shared = ('<sst><si><t xml:space="preserve"> 深圳 &amp; co </t></si><si/>'
+              '<si><r><rPr><b/></rPr><t>rich</t></r><r><t>text</t></r><rPh sb="0" eb="1"><t>ふり</t></rPh></si>'
+              '</sst>').encode()
+    xml = (b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>2</v></c>'
+           b'<c r="C1" t="s"><v>1</v></c><c r="D1" t="inlineStr"><is><t>in&#x4E2D;line</t></is></c>'
+           b'<c r="E1" t="b"><v>1</v></c><c r="F1" t="str"><f>"x"&amp;"y"</f><v>xy</v></c>'
+           b'<c r="G1" s="3"><v>1.5E-3</v></c><c r="H1" t="e"><f>NA()</f><v>#N/A</v></c>'
+           b'<c r="I1" s="2"/></row></sheetData></worksheet>')
+    with Workbook(_with_sheet(xml, shared)) as book:
+        cells = book.formula_cells("Sheet1", [(0, c) for c in range(10)])
+    assert [cells[(0, c)].value for c in range(10)] == ["深圳 & co", "richtext", None, "in中line", True, "xy",
+                                                        0.0015, None, None, None]
+    assert [cells[(0, c)].formula for c in range(10)] == [False] * 5 + [True, False, True, False, False]
+    assert cells[(0, 7)].error == "#N/A"
 
 
 def test_prefixed_xml_is_read_as_unprefixed() -> None:
@@ -74,3 +113,27 @@ def test_a_spilled_range_counts_as_formula_cells() -> None:
 def test_cells_without_addresses_are_refused_not_misread(xml: bytes) -> None:
     with Workbook(_with_sheet(xml)) as book, pytest.raises(ReaderError, match="without a number or address"):
         book.formula_cells("Sheet1", [(0, 0)])
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_workbook_saved_by_libreoffice_reads_as_calamine_and_openpyxl_read_it(tmp_path: Path) -> None:
+    """Another writer's XML (shared strings, its own attribute habits): values as calamine reads
+    them, formula flags as openpyxl reads them, and the batch's extraction finds no reader problem."""
+    source = ROOT / "samples" / "jinsong_north.xlsx"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    saved = tmp_path / "lo" / source.name
+    test_cell_values_equal_calamines_on_every_generated_workbook(saved)
+    test_formula_cells_equal_openpyxls_on_every_generated_workbook(saved)
+    extraction = extract(saved.parent, saved.name)
+    assert extraction.readable and not [f for f in extraction.findings if f.code == "NOT_A_WORKBOOK"]
+    original = extract(source.parent, source.name)
+    for frame, rows in original.rows.items():  # LibreOffice stores 15 significant digits of a cached number
+        assert len(extraction.rows[frame]) == len(rows), frame
+        for theirs, ours in zip(extraction.rows[frame], rows, strict=True):
+            assert all(map(_same, theirs[1:], ours[1:])), (frame, theirs, ours)
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-14))

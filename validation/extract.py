@@ -166,11 +166,11 @@ class _Reader:
 
     def named_cells(self, frame: str, names: Iterable[str]) -> None:
         """One row per named single cell: (file, field, sheet, cell, value)."""
-        for name in names:
-            area = self.area(name)
-            if area:
-                self.rows[frame].append((self.file, name, area.sheet, a1(*area.first),
-                                         self.book.value(area.sheet, area.first)))
+        named = [(name, area.sheet, area.first) for name in names if (area := self.area(name))]
+        cells = {sheet: self.book.formula_cells(sheet, [pos for _, s, pos in named if s == sheet])
+                 for sheet in {sheet for _, sheet, _ in named}}
+        self.rows[frame].extend((self.file, name, sheet, a1(*pos), cells[sheet][pos].value)
+                                for name, sheet, pos in named)
 
     def table(self, frame: str) -> None:
         """The used rows of a table, one row per cell of the columns the batch reads."""
@@ -217,7 +217,7 @@ class _Reader:
                 first_year = 1 if result.kind == "row" else 0
                 for year, pos in enumerate(area.cells(), first_year):
                     info = cells[pos]
-                    value: CellValue = info.error or self.book.value(sheet, pos)
+                    value: CellValue = info.error or info.value
                     self.rows["results"].append((self.file, result.defined_name, year, sheet,
                                                  a1(*pos), value, info.formula))
 

@@ -1,15 +1,17 @@
 """Read a guarded workbook by name: defined names, tables, values and which cells hold formulas.
 
-Values come from python-calamine (fast, Rust). What calamine does not give
-comes from the package's XML: the defined names and sheets (the workbook part
-and its relationships), and for the cells the batch recomputes, whether they
-still hold a formula and their cached error values (#N/A, #NUM!), which
-calamine reads as empty. That XML is searched with regular expressions, which
-is safe because the guards refused any DOCTYPE (so only the five predefined
-entities and character references occur) and quick because only what is
-asked for is read: of a sheet, only the rows of the asked-for cells, found
-by their number. Only the sheets and cells the contract names are touched;
-a :class:`Workbook` lives for one extraction and is then dropped.
+Tables (dense ranges) are read by python-calamine (fast, Rust). Everything
+else comes from the package's XML, already unpacked by the guards: the
+defined names and sheets (the workbook part and its relationships), and for
+the single cells the batch reads (named inputs, recomputed results) their
+cached value, whether they still hold a formula and their cached error
+values (#N/A, #NUM!), which calamine reads as empty. That XML is searched
+with plain byte searches and regular expressions, which is safe because the
+guards refused any DOCTYPE (so only the five predefined entities and
+character references occur) and quick because only what is asked for is
+read: of a sheet, only the asked-for cells, found by row number and address.
+Only the sheets and cells the contract names are touched; a
+:class:`Workbook` lives for one extraction and is then dropped.
 """
 
 from __future__ import annotations
@@ -122,10 +124,12 @@ class TableData:
 
 @dataclass(frozen=True)
 class FormulaCell:
-    """What the XML says of one cell: whether a formula fills it, and its cached error if any."""
+    """What the XML says of one cell: whether a formula fills it, its cached error if any
+    (then ``value`` is None), and its cached value as :func:`clean` keeps it."""
 
     formula: bool
     error: str | None
+    value: CellValue = None
 
 
 def clean(value: object) -> CellValue:
@@ -191,8 +195,11 @@ def unprefixed(xml: bytes) -> bytes:
     return xml.replace(b"<" + tag + b":", b"<").replace(b"</" + tag + b":", b"</")
 
 
-_ERROR_TYPE = re.compile(rb'\bt="e"')
+_TYPE = re.compile(rb'\st="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+_SHARED_ITEM = re.compile(rb"<si>(.*?)</si>|<si/>", re.S)
+_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_RUN_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 
 
 class Workbook:
@@ -206,7 +213,7 @@ class Workbook:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 parts = {info.filename: unpack(data, info) for info in archive.infolist()}
         self._parts = parts
-        self._grids: dict[str, list[list[object]]] = {}
+        self._sheets: dict[str, bytes] = {}
 
     @cached_property
     def _book(self) -> calamine.CalamineWorkbook:
@@ -244,42 +251,43 @@ class Workbook:
         return found
 
     @cached_property
-    def sheet_parts(self) -> dict[str, str]:
-        """Sheet name -> the path of its XML part in the archive."""
+    def _relationships(self) -> list[tuple[str, str, str]]:
+        """The workbook part's relationships: (id, type, path of the target part)."""
         try:
             rels = self._part("xl/_rels/workbook.xml.rels")
         except KeyError:
-            rels = b""
-        targets = {}
+            return []
+        found = []
         for tag in re.findall(rb"<Relationship\b[^>]*>", rels):
             rel = attributes(tag)
             target = rel.get("Target", "")
-            targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join("xl", target))
+            found.append((rel.get("Id", ""), rel.get("Type", ""), target.lstrip("/") if target.startswith("/")
+                          else posixpath.normpath(posixpath.join("xl", target))))
+        return found
+
+    @cached_property
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> the path of its XML part in the archive."""
+        targets = {rel_id: target for rel_id, _, target in self._relationships}
         sheets = (attributes(tag) for tag in re.findall(rb"<sheet\b[^>]*>", self._workbook_xml))
         return {a.get("name", ""): targets.get(a.get("id", ""), "") for a in sheets}
+
+    @cached_property
+    def _shared_strings(self) -> list[str]:
+        """The shared string table (read when a cell first refers to it)."""
+        parts = [target for _, kind, target in self._relationships if kind.endswith("/sharedStrings")]
+        if not parts or parts[0] not in self._parts:
+            return []
+        return [_text(item) for item in _SHARED_ITEM.findall(self._part(parts[0]))]
 
     @property
     def table_names(self) -> list[str]:
         """Names of the workbook's Excel tables."""
         return list(self._book.table_names or [])
 
-    def _grid(self, sheet: str) -> list[list[object]]:
-        if sheet not in self._grids:
-            self._grids[sheet] = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        return self._grids[sheet]
-
     def has_sheet(self, sheet: str) -> bool:
         """Whether the workbook has a sheet of this name."""
         return sheet in self.sheet_parts
-
-    def value(self, sheet: str, position: Position) -> CellValue:
-        """A cell's (cached) value; None for an empty cell or an error value."""
-        grid = self._grid(sheet)
-        row, col = position
-        if row < len(grid) and col < len(grid[row]):
-            return clean(grid[row][col])
-        return None
 
     def table(self, name: str) -> TableData:
         """A named table's data rows (calamine)."""
@@ -288,20 +296,29 @@ class Workbook:
         return TableData(table.sheet, tuple(str(c).strip() for c in table.columns), start,
                          [list(r) for r in table.to_python()])
 
+    def _sheet_xml(self, sheet: str) -> bytes:
+        """A sheet's XML, once checked that every row and cell begins with its number or address."""
+        if sheet not in self._sheets:
+            xml = self._part(self.sheet_parts[sheet])
+            data = xml.find(b"<sheetData"), xml.find(b"</sheetData>")  # in it only rows start "<row", cells "<c"
+            if xml.count(b"<row", *data) != xml.count(b'<row r="', *data) or xml.count(
+                    b"<c", *data) != xml.count(b'<c r="', *data):
+                raise ReaderError("rows or cells without a number or address as their first attribute: "
+                                  "save the workbook with Excel")
+            self._sheets[sheet] = xml
+        return self._sheets[sheet]
+
     def formula_cells(self, sheet: str, positions: Iterable[Position]) -> dict[Position, FormulaCell]:
-        """For the given cells of a sheet: formula or not (also as part of an array
-        formula's range; shared formulas mark every member cell), and the cached error.
+        """The given cells of a sheet: formula or not (also as part of an array
+        formula's range; shared formulas mark every member cell), cached error, cached value.
 
         Reads only those cells: each row is found by its number (``<row r="N"``),
         each cell within it by its address (``<c r="B7"``); a sheet whose rows or
-        cells do not all begin so is refused rather than misread.
+        cells do not all begin so is refused rather than misread. Values are read
+        as stored: numbers as numbers (a date-formatted number too), text
+        (shared, inline or a formula's string) as text, booleans as booleans.
         """
-        xml = self._part(self.sheet_parts[sheet])
-        data = xml.find(b"<sheetData"), xml.find(b"</sheetData>")  # in it, only rows start "<row", cells "<c"
-        if xml.count(b"<row", *data) != xml.count(b'<row r="', *data) or xml.count(b"<c", *data) != xml.count(
-                b'<c r="', *data):
-            raise ReaderError("rows or cells without a number or address as their first attribute: "
-                              "save the workbook with Excel")
+        xml = self._sheet_xml(sheet)
         by_row: dict[int, list[int]] = {}
         for row, col in positions:
             by_row.setdefault(row, []).append(col)
@@ -310,10 +327,40 @@ class Workbook:
         for row, cols in by_row.items():
             span = _row_span(xml, row)
             for col in cols:
-                cell = _cell(xml, row, col, span) if span else _NO_FORMULA
-                out[(row, col)] = FormulaCell(cell.formula or any(
-                    a[0] <= row <= b[0] and a[1] <= col <= b[1] for a, b in spills), cell.error)
+                cell = self._cell(xml, row, col, span) if span else _NO_FORMULA
+                if not cell.formula and any(a[0] <= row <= b[0] and a[1] <= col <= b[1] for a, b in spills):
+                    cell = FormulaCell(True, cell.error, cell.value)
+                out[(row, col)] = cell
         return out
+
+    def _cell(self, xml: bytes, row: int, col: int, span: tuple[int, int]) -> FormulaCell:
+        """A cell of a row: formula or not, cached error, cached value."""
+        at = xml.find(b'<c r="%s%d"' % (column_letters(col).encode(), row + 1), *span)
+        if at < 0:
+            return _NO_FORMULA
+        opened = xml.find(b">", at)
+        if xml[opened - 1:opened] == b"/":
+            return _NO_FORMULA
+        content = xml[opened + 1:xml.find(b"</c>", opened)]
+        kind = _TYPE.search(xml, at, opened)
+        kind = kind.group(1) if kind else b"n"
+        if kind == b"inlineStr":
+            return FormulaCell(b"<f" in content, None, clean(_text(content)))
+        stored = _VALUE.search(content)
+        text = stored.group(1) if stored else None
+        if kind == b"e":
+            return FormulaCell(b"<f" in content, unescape(text.decode()) if text else None)
+        return FormulaCell(b"<f" in content, None, None if text is None else self._typed(kind, text))
+
+    def _typed(self, kind: bytes, text: bytes) -> CellValue:
+        """A cell's stored ``<v>`` text as the value its type says."""
+        if kind == b"s":
+            return clean(self._shared_strings[int(text)])
+        if kind == b"b":
+            return text.strip() == b"1"
+        if kind in (b"str", b"d"):
+            return clean(unescape(text.decode()))
+        return float(text)
 
 
 _NO_FORMULA = FormulaCell(False, None)
@@ -330,17 +377,10 @@ def _row_span(xml: bytes, row: int) -> tuple[int, int] | None:
     return opened, xml.find(b"</row>", opened)
 
 
-def _cell(xml: bytes, row: int, col: int, span: tuple[int, int]) -> FormulaCell:
-    """A cell of a row: whether it holds a formula and its cached error value, if any."""
-    at = xml.find(b'<c r="%s%d"' % (column_letters(col).encode(), row + 1), *span)
-    if at < 0:
-        return _NO_FORMULA
-    opened = xml.find(b">", at)
-    if xml[opened - 1:opened] == b"/":
-        return _NO_FORMULA
-    content = xml[opened + 1:xml.find(b"</c>", opened)]
-    value = _VALUE.search(content) if _ERROR_TYPE.search(xml, at, opened) else None
-    return FormulaCell(b"<f" in content, unescape(value.group(1).decode()) if value else None)
+def _text(item: bytes) -> str:
+    """The text of a rich-text item (a shared string, an inline string): its runs' ``<t>``
+    texts joined, phonetic guides (``<rPh>``) left out."""
+    return unescape(b"".join(_RUN_TEXT.findall(_PHONETIC.sub(b"", item))).decode())
 
 
 def _spills(xml: bytes) -> list[tuple[Position, Position]]:
