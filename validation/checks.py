@@ -12,7 +12,6 @@ declared pattern, once the model has recomputed them.
 
 from __future__ import annotations
 
-import math
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pandas as pd
 
 from renewal.fit import site_attributes
 from renewal.policy import added_floor_area_share, policy_breaches
+from validation.extract import YEAR_COLUMNS
 from validation.findings import Finding, check_table, display
 from validation.pandera_loader import pa
 from validation.schemas import (
@@ -67,12 +67,10 @@ def range_text(minimum: float, maximum: float) -> str | None:
 
 def _range_texts(minimum: pd.Series, maximum: pd.Series) -> list[str | None]:
     """:func:`range_text` of every row, formatted once per distinct range."""
-    def key(value: float) -> float | None:
-        return None if math.isnan(value) else value  # NaN != NaN: one key for every NaN
-
-    pairs = [(key(lo), key(hi)) for lo, hi in zip(minimum.tolist(), maximum.tolist(), strict=True)]
-    texts = {pair: range_text(*(np.nan if v is None else v for v in pair)) for pair in set(pairs)}
-    return [texts[pair] for pair in pairs]
+    ranges = pd.DataFrame({"low": minimum.to_numpy(dtype=float), "high": maximum.to_numpy(dtype=float)})
+    groups = ranges.groupby(["low", "high"], dropna=False, sort=False)  # numbered in order of appearance
+    texts = [range_text(low, high) for low, high in groups.head(1).itertuples(index=False)]
+    return [texts[i] for i in groups.ngroup().tolist()]
 
 
 EXPECTED_CODES = {name: ", ".join(codes) for name, codes in CODE_LISTS.items()}
@@ -161,7 +159,7 @@ def _renovation(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _operation(frame: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
     column = frame["column"]
-    year = column.str.extract(r"^y(\d+)$")[0].astype(float).fillna(0).astype(int)
+    year = column.map({name: k for k, name in enumerate(YEAR_COLUMNS, 1)}).fillna(0).astype(int)
     amounts = year > 0
     return _table_typed(
         frame, numeric=amounts, whole=pd.Series(False, frame.index), codes=column.where(column == "kind"),
@@ -174,18 +172,17 @@ def _operation(frame: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
 def _site(frame: pd.DataFrame) -> pd.DataFrame:
     column = frame["column"]
     is_value = column == "value"
-    kinds = _row_value(frame, "key").map(lambda k: site_attributes().get(k, {}).get("kind"))
-    limits = kinds.map(lambda k: SITE_KINDS.get(k, (None, None, False)) if isinstance(k, str)
-                       else (None, None, False))
+    kinds = _row_value(frame, "key").map({key: a.get("kind") for key, a in site_attributes().items()})
+    low, high, whole = ({kind: limits[i] for kind, limits in SITE_KINDS.items()} for i in range(3))
     keys = frame[column == "key"]
     given = keys[keys["value"].notna()]
     first = given.groupby(["file", given["value"].astype(str)])["row"].transform("min")
     first_row = first.where(first != given["row"]).reindex(frame.index)
     return _table_typed(
-        frame, numeric=is_value, whole=is_value & limits.map(lambda t: t[2]),
+        frame, numeric=is_value, whole=is_value & kinds.map(whole).fillna(False).astype(bool),
         codes=column.where(column == "key"),
-        minimum=limits.map(lambda t: t[0]).where(is_value).astype(float),
-        maximum=limits.map(lambda t: t[1]).where(is_value).astype(float),
+        minimum=kinds.map(low).where(is_value).astype(float),
+        maximum=kinds.map(high).where(is_value).astype(float),
         required=column == "key", first_row=first_row.astype(float),
     )
 
@@ -193,7 +190,8 @@ def _site(frame: pd.DataFrame) -> pd.DataFrame:
 def _cost_sums(renovation: pd.DataFrame, files: pd.Index) -> pd.DataFrame:
     """Per file, the sum of the renovation cost items (0 without any; NaN if one is no number)."""
     costs = renovation[(renovation["column"] == "amount") & (renovation["row_kind"] == "cost")]
-    sums = costs.groupby("file")["number"].agg(lambda n: n.sum() if n.notna().all() else np.nan)
+    by_file = costs.groupby("file")["number"]
+    sums = by_file.sum().where(by_file.count() == by_file.size())
     return pd.DataFrame({"cost_sum": sums.reindex(files, fill_value=0.0)})
 
 

@@ -12,6 +12,8 @@ only here. (Method names rather than pandera's ``name=``: a subclass loses the
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from renewal.codes import city_codes, kind_codes, source_codes
@@ -42,6 +44,13 @@ SITE_KINDS: dict[str, tuple[float | None, float | None, bool]] = {
 }
 
 
+cell_check = partial(pa.dataframe_check, ignore_na=False)
+"""A check of one frame's rows, each row a cell. ``ignore_na=False``: pandera would
+otherwise let pass any row whose columns are all missing, which no row here is (its
+file and field are always given), and to find such rows it scans the whole frame
+for missing values once per check, the largest cost of validation."""
+
+
 class Cells(pa.DataFrameModel):
     """Columns every frame has: where the value is, and the value as read."""
 
@@ -67,27 +76,27 @@ class TypedCells(Cells):
     minimum: Series[float] = pa.Field(nullable=True)
     maximum: Series[float] = pa.Field(nullable=True)
 
-    @pa.dataframe_check
+    @cell_check
     def required_missing(cls, df: pd.DataFrame) -> Series[bool]:
         """Required cells are filled."""
         return ~(df["required"] & df["value"].isna())
 
-    @pa.dataframe_check
+    @cell_check
     def not_a_number(cls, df: pd.DataFrame) -> Series[bool]:
         """Text (or TRUE/FALSE, a date) where a number belongs."""
         return ~(df["numeric"] & df["value"].notna() & df["number"].isna())
 
-    @pa.dataframe_check
+    @cell_check
     def not_whole(cls, df: pd.DataFrame) -> Series[bool]:
         """Years, counts, flags: whole numbers."""
         return ~(df["whole"] & (df["number"] % 1).fillna(0).ne(0))
 
-    @pa.dataframe_check
+    @cell_check
     def out_of_range(cls, df: pd.DataFrame) -> Series[bool]:
         """Shares 0-1, amounts and counts >= 0, horizon 1-50, rates in (-1, 1)..."""
         return ~((df["number"] < df["minimum"]) | (df["number"] > df["maximum"]))
 
-    @pa.dataframe_check
+    @cell_check
     def code_unknown(cls, df: pd.DataFrame) -> Series[bool]:
         """Pattern, city, language, kind, source, site attribute key: from their lists."""
         coded = df["codes"].notna() & df["value"].notna()
@@ -98,12 +107,12 @@ class TypedCells(Cells):
 class TemplateMeta(Cells):
     """``meta_template_id`` and ``meta_template_version``: a template the batch knows."""
 
-    @pa.dataframe_check
+    @cell_check
     def template_unknown(cls, df: pd.DataFrame) -> Series[bool]:
         """The template id is renewal_project."""
         return (df["field"] != "meta_template_id") | (df["value"].astype(str) == TEMPLATE_ID)
 
-    @pa.dataframe_check
+    @cell_check
     def version_unsupported(cls, df: pd.DataFrame) -> Series[bool]:
         """The version is one the batch reads."""
         return (df["field"] != "meta_template_version") | df["value"].astype(str).isin(SUPPORTED_VERSIONS)
@@ -123,22 +132,22 @@ class ProjectFields(TypedCells):
     share: Series[str] = pa.Field(nullable=True)
     year: Series[float] = pa.Field(nullable=True)
 
-    @pa.dataframe_check
+    @cell_check
     def renovation_total_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
         """A stated renovation cost total equals the sum of the cost items (to 0.01)."""
         return ~((df["number"] - df["cost_sum"]).abs() > 0.005)
 
-    @pa.dataframe_check
+    @cell_check
     def duplicate_project_id(cls, df: pd.DataFrame) -> Series[bool]:
         """No project id appears in two files of the folder."""
         return df["others"].isna()
 
-    @pa.dataframe_check
+    @cell_check
     def policy_limit(cls, df: pd.DataFrame) -> Series[bool]:
         """Guangzhou: an EXPANSION_SALE adds at most 30% floor area (renewal.policy)."""
         return df["share"].isna()
 
-    @pa.dataframe_check
+    @cell_check
     def lease_rent_below_cost(cls, df: pd.DataFrame) -> Series[bool]:
         """A bulk lease receives more rent than it pays, every year."""
         return df["year"].isna()
@@ -159,18 +168,18 @@ class TableCells(TypedCells):
     horizon: Series[float] = pa.Field(nullable=True)
     first_row: Series[float] = pa.Field(nullable=True)
 
-    @pa.dataframe_check
+    @cell_check
     def year_gap(cls, df: pd.DataFrame) -> Series[bool]:
         """Operation years run from year 1 without gaps (only empty cells before a row's last
         filled year are in the frame)."""
         return ~((df["year"] > 0) & df["value"].isna())
 
-    @pa.dataframe_check
+    @cell_check
     def beyond_horizon(cls, df: pd.DataFrame) -> Series[bool]:
         """Amounts after the horizon are not counted: say so."""
         return ~((df["year"] > df["horizon"]) & df["value"].notna())
 
-    @pa.dataframe_check
+    @cell_check
     def duplicate_key(cls, df: pd.DataFrame) -> Series[bool]:
         """A site attribute is given once."""
         return df["first_row"].isna()
@@ -185,17 +194,17 @@ class StatedResults(Cells):
     expected: Series[object] = pa.Field(nullable=True)
     agrees: Series[bool]
 
-    @pa.dataframe_check
+    @cell_check
     def result_typed_over(cls, df: pd.DataFrame) -> Series[bool]:
         """A result cell still holds its formula."""
         return df["formula"]
 
-    @pa.dataframe_check
+    @cell_check
     def result_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
         """A calculated result equals the recomputed one."""
         return ~(df["formula"] & df["value"].notna() & df["expected"].notna() & ~df["agrees"])
 
-    @pa.dataframe_check
+    @cell_check
     def result_not_calculated(cls, df: pd.DataFrame) -> Series[bool]:
         """A result was calculated before the file was saved."""
         return ~(df["formula"] & df["value"].isna() & df["expected"].notna())
@@ -209,7 +218,7 @@ class DeclaredPattern(Cells):
     best: Series[str]
     threshold: Series[float]
 
-    @pa.dataframe_check
+    @cell_check
     def pattern_not_applicable(cls, df: pd.DataFrame) -> Series[bool]:
         """The site suits the declared pattern (renewal.fit)."""
         return df["applicable"]
