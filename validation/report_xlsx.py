@@ -9,14 +9,15 @@ and no cell is ever given a formula.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from renewal.language import message
 from validation.report import FileReport, Report
@@ -39,42 +40,44 @@ def _label(key: str, lang: str) -> str:
     return message("column", key, lang, package="validation")
 
 
-def put(ws: Worksheet, row: int, col: int, value: object) -> None:
-    """Write one value: numbers and booleans as themselves, anything else as text, never a formula.
+def text_cell(ws: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
+    """A cell for one value: numbers and booleans as themselves, anything else as text, never a formula.
 
     >>> from openpyxl import Workbook
-    >>> ws = Workbook().active
-    >>> put(ws, 1, 1, "=HYPERLINK(1)"); put(ws, 1, 2, 3.5)
-    >>> ws["A1"].data_type, ws["A1"].quotePrefix, ws["A1"].value, ws["B1"].data_type
+    >>> ws = Workbook(write_only=True).create_sheet()
+    >>> a, b = text_cell(ws, "=HYPERLINK(1)"), text_cell(ws, 3.5)
+    >>> a.data_type, a.quotePrefix, a.value, b.data_type
     ('s', True, '=HYPERLINK(1)', 'n')
     """
-    cell = ws.cell(row=row, column=col)
     if value is None or isinstance(value, (bool, int, float)):
-        cell.value = value
-        return
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell.value = text
+        return WriteOnlyCell(ws, value)
+    cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", str(value)))
     cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
+    if cell.value.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
+    return cell
 
 
-def _sheet(ws: Worksheet, title: str, header: Sequence[str], rows: Sequence[Sequence[object]],
+def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequence[object]],
            widths: Sequence[float], *, formats: Sequence[str | None] = ()) -> None:
     """A sheet of a header and rows; ``formats``: number format per column (None: General)."""
-    ws.title = title
-    for j, text in enumerate(header, 1):
-        put(ws, 1, j, text)
-        ws.cell(row=1, column=j).font = Font(bold=True)
-    for i, values in enumerate(rows, 2):
-        for j, value in enumerate(values, 1):
-            put(ws, i, j, value)
-            if j <= len(formats) and formats[j - 1]:
-                ws.cell(row=i, column=j).number_format = formats[j - 1]
     for j, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(len(rows) + 1, 1)}"
+    bold = Font(bold=True)
+    titles = [text_cell(ws, text) for text in header]
+    for cell in titles:
+        cell.font = bold
+    ws.append(titles)
+    last_row = 1
+    for values in rows:
+        cells = [text_cell(ws, value) for value in values]
+        for cell, number_format in zip(cells, formats, strict=False):
+            if number_format:
+                cell.number_format = number_format
+        ws.append(cells)
+        last_row += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
 
 
 def _project_row(f: FileReport, lang: str) -> list[object]:
@@ -86,24 +89,23 @@ def _project_row(f: FileReport, lang: str) -> list[object]:
 
 
 def write_xlsx(report: Report, path: Path) -> None:
-    """Write summary.xlsx."""
+    """Write summary.xlsx (openpyxl's write-only mode: rows streamed to the file)."""
     lang = report.lang
-    wb = Workbook()
-    _sheet(wb.active, "projects", [_label(c, lang) for c in PROJECT_COLUMNS],
-           [_project_row(f, lang) for f in report.files],
+    wb = Workbook(write_only=True)
+    _sheet(wb.create_sheet("projects"), [_label(c, lang) for c in PROJECT_COLUMNS],
+           (_project_row(f, lang) for f in report.files),
            [36, 10, 7, 7, 7, 20, 28, 11, 18, 18, 14, 14, 14, 9, 11, 11, 12, 9, 11, 28, 16],
            formats=PROJECT_FORMATS)
-    findings = [f.record(lang) for f in report.findings]
-    _sheet(wb.create_sheet(), "findings", [_label(c, lang) for c in FINDING_COLUMNS],
-           [[r["file"], r["sheet"], r["cell"], r["field"],
+    _sheet(wb.create_sheet("findings"), [_label(c, lang) for c in FINDING_COLUMNS],
+           ([r["file"], r["sheet"], r["cell"], r["field"],
              message("severity", r["severity"], lang, package="validation"), r["code"],
-             r["message"], r["value"]] for r in findings],
+             r["message"], r["value"]] for r in (f.record(lang) for f in report.findings)),
            [36, 12, 8, 24, 8, 26, 90, 20])
     yes_no = {True: message("report", "yes", lang, package="validation"),
               False: message("report", "no", lang, package="validation")}
-    _sheet(wb.create_sheet(), "packages", [_label(c, lang) for c in PACKAGE_COLUMNS],
-           [[p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
+    _sheet(wb.create_sheet("packages"), [_label(c, lang) for c in PACKAGE_COLUMNS],
+           ([p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
              p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced]]
-            for p in report.packages],
+            for p in report.packages),
            [20, 50, 30, 14, 14, 9], formats=(None, None, None, MONEY, MONEY))
     wb.save(path)
