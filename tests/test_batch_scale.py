@@ -4,6 +4,8 @@ report in a real browser."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import chromium  # tests/chromium.py
@@ -52,6 +54,26 @@ def test_worker_processes_give_the_same_report(many_folder: Path, sequential: di
     parallel = _doc(check_folder(many_folder, lang="en", stage=ReadStage(workers=2)))
     assert parallel == sequential
     assert sequential["stats"]["files"] == {"total": 30, "ok": 28, "invalid": 1, "unreadable": 1}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_what_runs_after_reading_is_loaded_once_while_workers_read(many_folder: Path, workers: int) -> None:
+    files = sorted(p.name for p in many_folder.iterdir())
+    read: list[int] = []
+    calls: list[int] = []
+    stage = ReadStage(workers=workers)
+    stage.run(many_folder, files, progress=lambda n, total, file: read.append(n),
+              meanwhile=lambda: calls.append(len(read)))
+    # with workers: called once the first files are out, before any came back; alone: after reading
+    assert calls == ([0] if workers > 1 else [len(files)])
+
+
+def test_the_batch_starts_reading_without_pandas_pandera_or_openpyxl() -> None:
+    """Worker processes fork from a main process that has loaded only this much."""
+    code = ("import sys, validation.batch, validation.runner; "
+            "print(sorted(m for m in ('pandas', 'pandera', 'openpyxl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_a_second_run_over_an_unchanged_folder_opens_no_workbook(

@@ -10,31 +10,37 @@ runs once over frames that hold the whole folder.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import importlib
 import multiprocessing
 import sys
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 from renewal.language import message
 from validation.atomic import ReportFolderError, replace_folder
 from validation.cache import ExtractionCache
-from validation.checks import input_findings, prepare, result_findings
-from validation.compute import compute
 from validation.discover import discover
-from validation.extract import Extraction, folder_frames
-from validation.findings import SEVERITIES, Finding
+from validation.extract import Extraction
+from validation.findings import SEVERITIES
 from validation.guards import Limits
 from validation.progress import Progress
-from validation.report import REPORT_FILES, FileReport, PackageReport, Report, file_status
+from validation.report import REPORT_FILES, Report
 from validation.report_html import write_html
 from validation.report_json import write_json
-from validation.report_xlsx import write_xlsx
 from validation.runner import ReadStage, RunnerError, default_workers, few_collections
 from validation.summary import summary
 
-WRITERS = dict(zip(REPORT_FILES, (write_json, write_xlsx, write_html), strict=True))
+HEAVY_MODULES = ("validation.assess", "validation.report_xlsx")
+"""What runs after reading; imported while the workers read (:func:`load_heavy_modules`)."""
+
+
+def _write_xlsx(report: Report, path: Path) -> None:
+    from validation.report_xlsx import write_xlsx  # openpyxl: one of the HEAVY_MODULES
+
+    write_xlsx(report, path)
+
+
+WRITERS = dict(zip(REPORT_FILES, (write_json, _write_xlsx, write_html), strict=True))
 PARALLEL_WRITE_FILES = 200
 """From this many files on, summary.xlsx is written in a child process beside the others."""
 
@@ -44,10 +50,12 @@ class BatchError(Exception):
 
 
 def read_all(folder: str | Path, *, stage: ReadStage | None = None,
-             progress: Callable[[int, int, str], None] | None = None) -> list[Extraction]:
-    """Discover and extract every workbook below ``folder``, in discovery order."""
+             progress: Callable[[int, int, str], None] | None = None,
+             meanwhile: Callable[[], None] | None = None) -> list[Extraction]:
+    """Discover and extract every workbook below ``folder``, in discovery order
+    (``meanwhile``: see :meth:`validation.runner.ReadStage.run`)."""
     root = Path(folder)
-    return (stage or ReadStage()).run(root, discover(root), progress)
+    return (stage or ReadStage()).run(root, discover(root), progress, meanwhile)
 
 
 def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | None = None,
@@ -65,32 +73,23 @@ def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | Non
 def _check(folder: str | Path, lang: str, stage: ReadStage | None,
            progress: Callable[[int, int, str], None] | None) -> Report:
     try:
-        extractions = read_all(folder, stage=stage, progress=progress)
+        extractions = read_all(folder, stage=stage, progress=progress, meanwhile=load_heavy_modules)
     except RunnerError as exc:
         raise BatchError(str(exc)) from exc
-    frames = folder_frames(extractions)
-    inputs = prepare(frames)
-    findings: dict[str, list[Finding]] = defaultdict(list)
-    for item in [f for ex in extractions for f in ex.findings] + input_findings(inputs):
-        findings[item.file].append(item)
-    computable = [ex.file for ex in extractions
-                  if ex.readable and ex.file in inputs.projects.index
-                  and not any(f.severity == "error" for f in findings[ex.file])]
-    computed = compute(inputs, computable)
-    for item in result_findings(frames["results"], computed.expected(),
-                                computed.declared_patterns(inputs.fields)):
-        findings[item.file].append(item)
-    records = {file: computed.record(i, lang) for i, file in enumerate(computed.files)}
-    files = tuple(
-        FileReport(ex.file, ex.sha256, ex.size, file_status(ex.readable, findings[ex.file]),
-                   tuple(sorted(findings[ex.file], key=Finding.sort_key)), records.get(ex.file))
-        for ex in extractions)
-    packages = tuple(
-        PackageReport(p, tuple(computed.files[i] for i in p.projects),
-                      tuple(str(records[computed.files[i]]["project_id"]) for i in p.projects))
-        for p in computed.packages)
-    generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    return Report(str(folder), lang, generated, files, packages)
+    from validation.assess import assess  # loaded by load_heavy_modules while the workers read
+
+    return assess(folder, extractions, lang)
+
+
+def load_heavy_modules() -> None:
+    """Import what runs after reading (pandas, pandera; openpyxl for the report).
+
+    Called by the read stage once the workers have been started and given a
+    first batch of files: the workers fork without these modules (lean), and
+    importing them, about a second, overlaps with their reading.
+    """
+    for module in HEAVY_MODULES:
+        importlib.import_module(module)
 
 
 class WriterError(RuntimeError):

@@ -5,8 +5,9 @@ template contract names (defined names ``in_*``, ``meta_*``, ``res_*``; the
 tables tblRenovation, tblOperation, tblSite) and returns them as plain rows,
 each with its sheet and cell, plus the findings of reading. Nothing of the
 workbook outlives the call and the result pickles, so the call can run in a
-worker process or be cached by the file's sha256. :func:`folder_frames` turns
-the rows of a whole folder into one long frame per kind of value.
+worker process or be cached by the file's sha256. (The rows of a whole folder
+become frames in :mod:`validation.assess`: this module imports no pandas, so
+worker processes stay lean.)
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
 
 from validation.findings import Finding
 from validation.guards import Limits, broken, open_archive, too_large
@@ -242,21 +241,3 @@ def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], l
         reader.table(frame)
     reader.results()
     return reader.rows, reader.findings
-
-
-def folder_frames(extractions: Iterable[Extraction]) -> dict[str, pd.DataFrame]:
-    """The rows of every file, one long frame per kind of value (``COLUMNS``), index 0..n-1.
-
-    The extractions' rows are consumed: once in the frames they are dropped, so
-    the folder's values are held once, not twice.
-    """
-    chunks: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
-    for ex in extractions:
-        for name, rows in ex.rows.items():
-            chunks[name].extend(rows)
-        ex.rows = {}
-    frames = {}
-    for name, columns in COLUMNS.items():
-        frame = pd.DataFrame.from_records(chunks.pop(name), columns=list(columns))
-        frames[name] = frame.astype({c: DTYPES.get(c, "str") for c in columns})
-    return frames

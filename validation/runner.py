@@ -29,6 +29,9 @@ CHUNK = 16
 """Files per task: enough to make a task's overhead small beside 16 extractions."""
 IN_FLIGHT = 4
 """Chunks in flight per worker: keeps every worker busy, bounds memory."""
+FIRST_WINDOW = 512
+"""Files submitted at once when reading starts (about 22 MB of workbooks): work for the
+workers while the main process does something else once (see ``ReadStage.run``)."""
 CONNECT_TIMEOUT = "10s"
 """How long to try reaching a Dask scheduler before giving up (exit code 2)."""
 
@@ -92,16 +95,29 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor, i
             yield pool, workers
 
 
-def _bounded(pool: Executor, chunks: Iterable[list[tuple[int, Loaded]]], limits: Limits,
-             window: int) -> Iterator[tuple[list[int], list[Extraction]]]:
-    """Submit chunks as workers free up; yield (indexes, extractions) as they finish."""
+def _bounded(pool: Executor, chunks: Iterable[list[tuple[int, Loaded]]], limits: Limits, window: int,
+             started: Callable[[], None]) -> Iterator[tuple[list[int], list[Extraction]]]:
+    """Submit chunks as workers free up; yield (indexes, extractions) as they finish.
+
+    The first ``max(window, FIRST_WINDOW // CHUNK)`` chunks go at once, then
+    ``started()`` runs (the workers read meanwhile), then at most ``window``
+    chunks are in flight.
+    """
+    chunks = iter(chunks)
     pending: dict[Future, list[int]] = {}
-    for chunk in chunks:
+
+    def submit(chunk: list[tuple[int, Loaded]]) -> None:
         pending[pool.submit(extract_chunk, [loaded for _, loaded in chunk], limits)] = [i for i, _ in chunk]
+
+    for chunk in islice(chunks, max(window, FIRST_WINDOW // CHUNK)):
+        submit(chunk)
+    started()
+    for chunk in chunks:
         while len(pending) >= window:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), future.result()
+        submit(chunk)
     while pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
@@ -122,11 +138,21 @@ class ReadStage:
     limits: Limits = field(default_factory=Limits)
     cache: ExtractionCache | None = None
 
-    def run(self, root: Path, files: list[str],
-            progress: Callable[[int, int, str], None] | None = None) -> list[Extraction]:
-        """Every file's extraction, in the order of ``files``."""
+    def run(self, root: Path, files: list[str], progress: Callable[[int, int, str], None] | None = None,
+            meanwhile: Callable[[], None] | None = None) -> list[Extraction]:
+        """Every file's extraction, in the order of ``files``.
+
+        ``meanwhile`` is called once: with workers, as soon as they have been
+        started and given their first files, so that it runs while they read
+        (and they start without what it loads); else after reading.
+        """
         results: list[Extraction | None] = [None] * len(files)
         count = 0
+        waiting = [meanwhile] if meanwhile else []
+
+        def call_meanwhile() -> None:
+            while waiting:
+                waiting.pop()()
 
         def done(i: int, extraction: Extraction, fresh: bool) -> None:
             nonlocal count
@@ -152,10 +178,11 @@ class ReadStage:
                 done(i, extract_loaded(loaded, self.limits), fresh=True)
         else:
             with _executor(self.workers, self.scheduler) as (pool, parallel):
-                window = IN_FLIGHT * parallel
-                for indexes, extractions in _bounded(pool, _chunked(to_extract(), CHUNK), self.limits, window):
+                chunks = _chunked(to_extract(), CHUNK)
+                for indexes, extractions in _bounded(pool, chunks, self.limits, IN_FLIGHT * parallel, call_meanwhile):
                     for i, extraction in zip(indexes, extractions, strict=True):
                         done(i, extraction, fresh=True)
+        call_meanwhile()
         if self.cache is not None:
             self.cache.prune()
         return [r for r in results if r is not None]
