@@ -20,7 +20,7 @@ from pathlib import Path
 
 from validation.findings import Finding
 from validation.guards import Limits, broken, open_archive, too_large
-from validation.workbook import Area, CellValue, Workbook, a1, clean, parse_area
+from validation.workbook import Area, CellValue, Workbook, a1, clean, parse_area, shared
 from workbook_templates.contract import (
     BLOCK_NAMES,
     COLUMN_NAMES,
@@ -224,8 +224,8 @@ class _Reader:
 def _field(table: Table, column: str, values: dict[str, CellValue]) -> str:
     """The field a table cell reports as: a site value is known by its key."""
     if table is SITE_TABLE and column == "value" and isinstance(values.get("key"), str):
-        return str(values["key"])
-    return f"{table.name}[{column}]"
+        return shared(str(values["key"]))
+    return shared(f"{table.name}[{column}]")
 
 
 def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], list[Finding]]:
