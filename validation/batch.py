@@ -4,7 +4,8 @@
 :class:`~validation.report.Report`; :func:`write_report` writes its three files
 atomically; :func:`command` is ``renewal batch``. Reading is per file (a pure
 function, in worker processes with ``--workers N``); everything after it
-runs once over frames that hold the whole folder.
+runs once over frames that hold the whole folder (:mod:`validation.assess`,
+imported while the workers read).
 """
 
 from __future__ import annotations
