@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -40,21 +40,33 @@ def _label(key: str, lang: str) -> str:
     return message("column", key, lang, package="validation")
 
 
-def text_cell(ws: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
-    """A cell for one value: numbers and booleans as themselves, anything else as text, never a formula.
+def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None = None) -> object:
+    """What to append for one value: numbers and booleans as themselves (with ``number_format``),
+    anything else as text, never a formula.
+
+    A plain value where openpyxl writes it as it is (a number, a text that is
+    neither formula-like nor an error code's spelling), else a cell that says so.
 
     >>> from openpyxl import Workbook
     >>> ws = Workbook(write_only=True).create_sheet()
-    >>> a, b = text_cell(ws, "=HYPERLINK(1)"), text_cell(ws, 3.5)
-    >>> a.data_type, a.quotePrefix, a.value, b.data_type
-    ('s', True, '=HYPERLINK(1)', 'n')
+    >>> a, b, c = text_cell(ws, "=HYPERLINK(1)"), text_cell(ws, "#N/A"), text_cell(ws, 3.5, "0.00")
+    >>> a.data_type, a.quotePrefix, a.value, b.data_type, c.data_type, c.number_format
+    ('s', True, '=HYPERLINK(1)', 's', 'n', '0.00')
+    >>> text_cell(ws, "北京\x07"), text_cell(ws, 2)
+    ('北京', 2)
     """
     if value is None or isinstance(value, (bool, int, float)):
-        return WriteOnlyCell(ws, value)
-    cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        if number_format is None or value is None:
+            return value
+        cell = WriteOnlyCell(ws, value)
+        cell.number_format = number_format
+        return cell
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if not text.startswith(FORMULA_STARTS) and text not in ERROR_CODES:
+        return text  # openpyxl writes it as a text cell
+    cell = WriteOnlyCell(ws, text)
     cell.data_type = "s"
-    if cell.value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
+    cell.quotePrefix = text.startswith(FORMULA_STARTS)
     return cell
 
 
@@ -66,16 +78,14 @@ def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequenc
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     titles = [text_cell(ws, text) for text in header]
+    titles = [cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell) for cell in titles]
     for cell in titles:
         cell.font = bold
     ws.append(titles)
+    formats = tuple(formats) + (None,) * (len(header) - len(formats))
     last_row = 1
     for values in rows:
-        cells = [text_cell(ws, value) for value in values]
-        for cell, number_format in zip(cells, formats, strict=False):
-            if number_format:
-                cell.number_format = number_format
-        ws.append(cells)
+        ws.append([text_cell(ws, value, number_format) for value, number_format in zip(values, formats, strict=True)])
         last_row += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
 
