@@ -29,6 +29,8 @@ from workbook_templates.contract import MAX_YEARS
 NEVER = "#N/A"
 """What a result cell shows for "never within the horizon" (and for "no pattern applies")."""
 NO_IRR = "#NUM!"
+IDENTITY_COLUMNS = ("project_id", "project_name", "city", "pattern", "package_id")
+"""Project fields a record repeats as they were read."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,18 @@ class Computed:
         """Per project, the best-fitting pattern, or None when none applies."""
         return self.scores.best_fit()
 
+    @cached_property
+    def _identities(self) -> dict[str, list[object]]:
+        """The identifying columns of the projects, as lists (a frame row per record is slow)."""
+        return {name: self.projects[name].tolist() for name in IDENTITY_COLUMNS}
+
     def record(self, i: int, lang: str) -> dict[str, object]:
         """Project ``i`` as results.json holds it (``None`` for never / no IRR)."""
-        project = self.projects.iloc[i]
+        identity = {name: values[i] for name, values in self._identities.items()}
         best = self.best_fit[i]
         return {
-            "project_id": project["project_id"],
-            "project_name": project["project_name"],
-            "city": project["city"],
-            "pattern": project["pattern"],
-            "package_id": _text_or_none(project["package_id"]),
+            **identity,
+            "package_id": _text_or_none(identity["package_id"]),
             **self.appraisal.record(i, lang),
             "entity_investment": float(self.entity_investment[i]),
             "required_annual_surplus": float(self.required_annual_surplus[i]),

@@ -23,7 +23,7 @@ import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import python_calamine as calamine
 
@@ -37,8 +37,9 @@ _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
+@cache
 def column_letters(col: int) -> str:
-    """Column letters of a 0-based column index.
+    """Column letters of a 0-based column index (remembered: a sheet has few columns).
 
     >>> column_letters(0), column_letters(25), column_letters(26), column_letters(51)
     ('A', 'Z', 'AA', 'AZ')
