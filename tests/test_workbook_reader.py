@@ -1,6 +1,6 @@
-"""The batch reader's formula scan (regular expressions over the rows asked for) against an
-independent reader, openpyxl, on every generated workbook; and what it does with XML it was
-not written for."""
+"""The batch reader's cells (found by row number and address in the sheet XML) against two
+independent readers, openpyxl for formula flags and calamine for values, on every generated
+workbook and on one re-saved by LibreOffice; and what it does with XML it was not written for."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_formula_cells_equal_openpyxls_on_every_generated_workbook(path: Path) -
             inside = {(r - 1, c - 1) for ref in refs for lo_c, lo_r, hi_c, hi_r in [range_boundaries(ref)]
                       for r in range(lo_r, hi_r + 1) for c in range(lo_c, hi_c + 1)}
             cells = [c for row in ws.iter_rows() for c in row]
-            ours = book.formula_cells(ws.title, [(c.row - 1, c.column - 1) for c in cells])
+            ours = book.cells(ws.title, [(c.row - 1, c.column - 1) for c in cells])
             for cell in cells:
                 pos = (cell.row - 1, cell.column - 1)
                 theirs = cell.data_type == "f" or isinstance(cell.value, ArrayFormula) or pos in inside
@@ -49,7 +49,7 @@ def test_cell_values_equal_calamines_on_every_generated_workbook(path: Path) -> 
         for sheet in reference.sheet_names:
             grid = reference.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             positions = [(r, c) for r, row in enumerate(grid) for c in range(len(row))]
-            ours = book.formula_cells(sheet, positions)
+            ours = book.cells(sheet, positions)
             for r, c in positions:
                 assert ours[(r, c)].value == clean(grid[r][c]), (sheet, r, c)
 
@@ -80,7 +80,7 @@ def test_values_of_every_cell_type_are_read_as_stored() -> None:
            b'<c r="G1" s="3"><v>1.5E-3</v></c><c r="H1" t="e"><f>NA()</f><v>#N/A</v></c>'
            b'<c r="I1" s="2"/></row></sheetData></worksheet>')
     with Workbook(_with_sheet(xml, shared)) as book:
-        cells = book.formula_cells("Sheet1", [(0, c) for c in range(10)])
+        cells = book.cells("Sheet1", [(0, c) for c in range(10)])
     assert [cells[(0, c)].value for c in range(10)] == ["深圳 & co", "richtext", None, "in中line", True, "xy",
                                                         0.0015, None, None, None]
     assert [cells[(0, c)].formula for c in range(10)] == [False] * 5 + [True, False, True, False, False]
@@ -92,7 +92,7 @@ def test_prefixed_xml_is_read_as_unprefixed() -> None:
            b'<x:sheetData><x:row r="1"><x:c r="A1" t="e"><x:f>NA()</x:f><x:v>#N/A</x:v></x:c>'
            b'<x:c r="B1"><x:v>2.5</x:v></x:c></x:row></x:sheetData></x:worksheet>')
     with Workbook(_with_sheet(xml)) as book:
-        cells = book.formula_cells("Sheet1", [(0, 0), (0, 1), (1, 0)])
+        cells = book.cells("Sheet1", [(0, 0), (0, 1), (1, 0)])
     assert (cells[(0, 0)].formula, cells[(0, 0)].error) == (True, "#N/A")
     assert not cells[(0, 1)].formula and not cells[(1, 0)].formula
 
@@ -101,7 +101,7 @@ def test_a_spilled_range_counts_as_formula_cells() -> None:
     xml = (b'<worksheet><sheetData><row r="1"><c r="A1"><f t="array" ref="A1:B2">X()</f><v>1</v></c>'
            b'<c r="B1"><v>2</v></c></row><row r="2"><c r="A2"><v>3</v></c></row></sheetData></worksheet>')
     with Workbook(_with_sheet(xml)) as book:
-        cells = book.formula_cells("Sheet1", [(0, 0), (0, 1), (1, 1), (2, 0)])
+        cells = book.cells("Sheet1", [(0, 0), (0, 1), (1, 1), (2, 0)])
     assert [cells[p].formula for p in [(0, 0), (0, 1), (1, 1), (2, 0)]] == [True, True, True, False]
 
 
@@ -112,7 +112,7 @@ def test_a_spilled_range_counts_as_formula_cells() -> None:
 ], ids=["no address", "address not first", "number not first"])
 def test_cells_without_addresses_are_refused_not_misread(xml: bytes) -> None:
     with Workbook(_with_sheet(xml)) as book, pytest.raises(ReaderError, match="without a number or address"):
-        book.formula_cells("Sheet1", [(0, 0)])
+        book.cells("Sheet1", [(0, 0)])
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")

@@ -166,7 +166,7 @@ class _Reader:
     def named_cells(self, frame: str, names: Iterable[str]) -> None:
         """One row per named single cell: (file, field, sheet, cell, value)."""
         named = [(name, area.sheet, area.first) for name in names if (area := self.area(name))]
-        cells = {sheet: self.book.formula_cells(sheet, [pos for _, s, pos in named if s == sheet])
+        cells = {sheet: self.book.cells(sheet, [pos for _, s, pos in named if s == sheet])
                  for sheet in {sheet for _, sheet, _ in named}}
         self.rows[frame].extend((self.file, name, sheet, a1(*pos), cells[sheet][pos].value)
                                 for name, sheet, pos in named)
@@ -211,7 +211,7 @@ class _Reader:
             if area:
                 by_sheet.setdefault(area.sheet, []).append((result, area))
         for sheet, named in by_sheet.items():
-            cells = self.book.formula_cells(sheet, [p for _, a in named for p in a.cells()])
+            cells = self.book.cells(sheet, [p for _, a in named for p in a.cells()])
             for result, area in named:
                 first_year = 1 if result.kind == "row" else 0
                 for year, pos in enumerate(area.cells(), first_year):

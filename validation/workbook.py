@@ -321,7 +321,7 @@ class Workbook:
             self._sheets[sheet] = xml
         return self._sheets[sheet]
 
-    def formula_cells(self, sheet: str, positions: Iterable[Position]) -> dict[Position, FormulaCell]:
+    def cells(self, sheet: str, positions: Iterable[Position]) -> dict[Position, FormulaCell]:
         """The given cells of a sheet: formula or not (also as part of an array
         formula's range; shared formulas mark every member cell), cached error, cached value.
 
