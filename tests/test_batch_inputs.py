@@ -352,6 +352,18 @@ def test_parts_unpack_as_zipfile_reads_them(case_workbooks: dict[str, bytes]) ->
             assert parts == {info.filename: archive.read(info) for info in archive.infolist()}
 
 
+def test_a_part_packed_with_another_method_is_refused_by_name(case_workbooks: dict[str, bytes]) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(case_workbooks[JINSONG]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in archive.infolist():
+            method = zipfile.ZIP_BZIP2 if info.filename == "xl/styles.xml" else zipfile.ZIP_DEFLATED
+            copy.writestr(info.filename, archive.read(info), compress_type=method)
+    found = inspect_archive("x.xlsx", buffer.getvalue(), Limits())
+    assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
+    assert found[0].params["reason_en"] == "damaged part xl/styles.xml: unsupported compression method 12"
+
+
 def test_a_flipped_byte_inside_a_part_is_a_damaged_part(case_workbooks: dict[str, bytes]) -> None:
     data = bytearray(case_workbooks[JINSONG])
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")

@@ -162,7 +162,7 @@ def unpack(data: bytes, info: zipfile.ZipInfo) -> bytes:
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         content = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size + 1)
     else:
-        raise NotImplementedError(f"compression method {info.compress_type}")
+        raise NotImplementedError(f"unsupported compression method {info.compress_type}")
     if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
         raise DamagedPartError("size or CRC-32 differs from the declared one")
     return content
