@@ -339,8 +339,9 @@ def measure_batch(corpus: Path, out: Path, workers: int | None) -> tuple[BatchRu
 
 
 def measure_floor_and_batch(paths: Sequence[Path], corpus: Path, out: Path, workers: int | None,
-                            repeat: int) -> tuple[float, list[BatchRun]]:
-    """(a) and (b) ``repeat`` times, alternating, each printed; the median of (a) and the batch runs."""
+                            repeat: int) -> tuple[float, float, list[BatchRun]]:
+    """(a) and (b) ``repeat`` times, alternating, each printed; the medians of (a) and (b), and
+    the batch runs."""
     floors, batches = [], []
     for _ in range(repeat):
         seconds, lines = measure_calamine(paths)
@@ -352,7 +353,7 @@ def measure_floor_and_batch(paths: Sequence[Path], corpus: Path, out: Path, work
     floor, seconds = statistics.median(floors), statistics.median(b.seconds for b in batches)
     medians = f" (medians of {repeat} runs: (a) {floor:.2f} s, (b) {seconds:.2f} s)" if repeat > 1 else ""
     show([f"    ratio (b)/(a) = {verdict(floor / seconds, TARGETS['calamine'])}{medians}"])
-    return floor, batches
+    return floor, seconds, batches
 
 
 def measure_peer(paths: Sequence[Path], sample: int | None, processes: int, batch_rate: float) -> list[str]:
@@ -397,8 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = discover(corpus)
     paths = [corpus / f for f in files]
     show(header(args, corpus, files, time.perf_counter() - start if made else None))
-    calamine, batches = measure_floor_and_batch(paths, corpus, out, args.workers, args.repeat)
-    batch_rate = len(files) / statistics.median(b.seconds for b in batches)
+    calamine, batch_seconds, batches = measure_floor_and_batch(paths, corpus, out, args.workers, args.repeat)
+    batch_rate = len(files) / batch_seconds
     if not args.skip_peer:
         for processes in args.peer_processes or sorted({1, args.workers or os.cpu_count() or 1}):
             show(measure_peer(paths, args.peer_sample, processes, batch_rate))

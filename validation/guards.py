@@ -171,8 +171,7 @@ def unpack(data: bytes, info: zipfile.ZipInfo) -> bytes:
 def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding], dict[str, bytes]]:
     """Findings about a workbook's bytes, and its parts unpacked (name -> content).
 
-    Any error among the findings means: do not parse it (the parts are then
-    those unpacked before the error was found, possibly none).
+    Any error among the findings means: do not parse it (and no parts come back).
     """
     if data[:8] == OLE_MAGIC:
         return [Finding(file, "ENCRYPTED_OR_LEGACY")], {}
@@ -201,7 +200,7 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
             content = parts[info.filename] = unpack(data, info)
         except (zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError) as exc:
             return [*found, broken(file, f"部件 {info.filename} 已损坏：{exc}",
-                                   f"damaged part {info.filename}: {exc}")], parts
+                                   f"damaged part {info.filename}: {exc}")], {}
         if info.filename.lower().endswith(XML_SUFFIXES) and declares_dtd(content):
             found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
     if "xl/vbaProject.bin" in parts:

@@ -124,6 +124,10 @@ def _bounded(pool: Executor, chunks: Iterable[list[tuple[int, Loaded]]], limits:
             yield pending.pop(future), future.result()
 
 
+def _nothing() -> None:
+    """No work to do meanwhile."""
+
+
 def _chunked(items: Iterator[tuple[int, Loaded]], size: int) -> Iterator[list[tuple[int, Loaded]]]:
     while chunk := list(islice(items, size)):
         yield chunk
@@ -148,11 +152,7 @@ class ReadStage:
         """
         results: list[Extraction | None] = [None] * len(files)
         count = 0
-        waiting = [meanwhile] if meanwhile else []
-
-        def call_meanwhile() -> None:
-            while waiting:
-                waiting.pop()()
+        meanwhile = meanwhile or _nothing
 
         def done(i: int, extraction: Extraction, fresh: bool) -> None:
             nonlocal count
@@ -176,13 +176,13 @@ class ReadStage:
         if self.scheduler is None and (self.workers <= 1 or len(files) <= CHUNK):
             for i, loaded in to_extract():
                 done(i, extract_loaded(loaded, self.limits), fresh=True)
+            meanwhile()
         else:
             with _executor(self.workers, self.scheduler) as (pool, parallel):
                 chunks = _chunked(to_extract(), CHUNK)
-                for indexes, extractions in _bounded(pool, chunks, self.limits, IN_FLIGHT * parallel, call_meanwhile):
+                for indexes, extractions in _bounded(pool, chunks, self.limits, IN_FLIGHT * parallel, meanwhile):
                     for i, extraction in zip(indexes, extractions, strict=True):
                         done(i, extraction, fresh=True)
-        call_meanwhile()
         if self.cache is not None:
             self.cache.prune()
         return [r for r in results if r is not None]

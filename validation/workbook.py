@@ -226,7 +226,7 @@ class Workbook:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 parts = {info.filename: unpack(data, info) for info in archive.infolist()}
         self._parts = parts
-        self._sheets: dict[str, bytes] = {}
+        self._sheets: dict[str, tuple[bytes, list[tuple[Position, Position]]]] = {}
 
     @cached_property
     def _book(self) -> calamine.CalamineWorkbook:
@@ -309,8 +309,9 @@ class Workbook:
         return TableData(shared(table.sheet), tuple(str(c).strip() for c in table.columns), start,
                          [list(r) for r in table.to_python()])
 
-    def _sheet_xml(self, sheet: str) -> bytes:
-        """A sheet's XML, once checked that every row and cell begins with its number or address."""
+    def _sheet(self, sheet: str) -> tuple[bytes, list[tuple[Position, Position]]]:
+        """A sheet's XML, once checked that every row and cell begins with its number or
+        address, and the ranges its array formulas fill (read once per sheet)."""
         if sheet not in self._sheets:
             xml = self._part(self.sheet_parts[sheet])
             data = xml.find(b"<sheetData"), xml.find(b"</sheetData>")  # in it only rows start "<row", cells "<c"
@@ -318,7 +319,7 @@ class Workbook:
                     b"<c", *data) != xml.count(b'<c r="', *data):
                 raise ReaderError("rows or cells without a number or address as their first attribute: "
                                   "save the workbook with Excel")
-            self._sheets[sheet] = xml
+            self._sheets[sheet] = xml, _spills(xml)
         return self._sheets[sheet]
 
     def cells(self, sheet: str, positions: Iterable[Position]) -> dict[Position, FormulaCell]:
@@ -331,16 +332,15 @@ class Workbook:
         as stored: numbers as numbers (a date-formatted number too), text
         (shared, inline or a formula's string) as text, booleans as booleans.
         """
-        xml = self._sheet_xml(sheet)
+        xml, spills = self._sheet(sheet)
         by_row: dict[int, list[int]] = {}
         for row, col in positions:
             by_row.setdefault(row, []).append(col)
-        spills = _spills(xml)
         out = {}
         for row, cols in by_row.items():
             span = _row_span(xml, row)
             for col in cols:
-                cell = self._cell(xml, row, col, span) if span else _NO_FORMULA
+                cell = self._cell(xml, row, col, span) if span else _EMPTY
                 if not cell.formula and any(a[0] <= row <= b[0] and a[1] <= col <= b[1] for a, b in spills):
                     cell = FormulaCell(True, cell.error, cell.value)
                 out[(row, col)] = cell
@@ -350,20 +350,21 @@ class Workbook:
         """A cell of a row: formula or not, cached error, cached value."""
         at = xml.find(b'<c r="%s%d"' % (column_letters(col).encode(), row + 1), *span)
         if at < 0:
-            return _NO_FORMULA
+            return _EMPTY
         opened = xml.find(b">", at)
         if xml[opened - 1:opened] == b"/":
-            return _NO_FORMULA
+            return _EMPTY
         content = xml[opened + 1:xml.find(b"</c>", opened)]
+        formula = b"<f" in content
         kind = _TYPE.search(xml, at, opened)
         kind = kind.group(1) if kind else b"n"
         if kind == b"inlineStr":
-            return FormulaCell(b"<f" in content, None, clean(_text(content)))
+            return FormulaCell(formula, None, clean(_text(content)))
         stored = _VALUE.search(content)
         text = stored.group(1) if stored else None
         if kind == b"e":
-            return FormulaCell(b"<f" in content, unescape(text.decode()) if text else None)
-        return FormulaCell(b"<f" in content, None, None if text is None else self._typed(kind, text))
+            return FormulaCell(formula, unescape(text.decode()) if text else None)
+        return FormulaCell(formula, None, None if text is None else self._typed(kind, text))
 
     def _typed(self, kind: bytes, text: bytes) -> CellValue:
         """A cell's stored ``<v>`` text as the value its type says."""
@@ -376,7 +377,7 @@ class Workbook:
         return float(text)
 
 
-_NO_FORMULA = FormulaCell(False, None)
+_EMPTY = FormulaCell(False, None)
 
 
 def _row_span(xml: bytes, row: int) -> tuple[int, int] | None:
