@@ -7,7 +7,8 @@ cash-flow metrics over many projects at once, the six renewal patterns and
 which one fits a site. Pure Python + numpy: nothing here reads files (beyond
 its own data tables), knows Excel or imports pandas.
 
-Modules: ``cashflow`` (payback, NPV, IRR, PMT...), ``stages`` (items, So, Sk,
+Modules: ``cashflow`` (payback, NPV, PMT...), ``returns`` (IRR as Excel
+computes it, every IRR, MIRR), ``stages`` (items, So, Sk,
 balance status, packages), ``patterns`` (the catalogue), ``fit`` (pattern
 scores and reasons), ``policy`` (policy limits), ``appraisal`` (all results
 for many projects), ``cases`` (the paper's reference cases).
@@ -17,7 +18,6 @@ from renewal.appraisal import Appraisal, appraise
 from renewal.cashflow import (
     NEVER,
     cumulative_balance,
-    irr,
     lease_surplus,
     npv,
     payback_years,
@@ -26,6 +26,7 @@ from renewal.cashflow import (
     years_to_return,
 )
 from renewal.errors import RenewalInputError
+from renewal.returns import excel_irr, irr, irrs, mirr
 from renewal.fit import fit_reasons, fit_site, score_sites
 from renewal.language import DEFAULT_LANG, LANGS
 from renewal.patterns import PATTERN_CODES, get_pattern, pattern_name, policy_guidance
@@ -56,9 +57,12 @@ __all__ = [
     "cumulative_balance",
     "fit_reasons",
     "fit_site",
+    "excel_irr",
     "get_pattern",
     "irr",
+    "irrs",
     "lease_surplus",
+    "mirr",
     "npv",
     "operating_surpluses",
     "package_balance",

@@ -10,7 +10,9 @@ Conventions a caller can rely on:
 
 * "Never within the horizon" is ``math.inf`` (payback, years to return): it can
   never be mistaken for a number of years.
-* "No IRR" is ``nan``.
+* A year inside the horizon with no surplus is a year of 0 (it counts in k).
+
+IRR and MIRR are in :mod:`renewal.returns`.
 * Bad input raises :class:`~renewal.errors.RenewalInputError` naming the argument.
 """
 
@@ -122,10 +124,13 @@ def npv(rate: object, renovation_surplus: object, operating_surpluses: object,
         horizon: object = None) -> float | np.ndarray:
     """Net present value with So at t = 0 and each Sk at the end of year k.
 
-    Formula: ``NPV = So + sum_{k=1..n} Sk / (1 + rate)^k``.
+    Formula: ``NPV = So + sum_{k=1..n} Sk / (1 + rate)^k``; a year with no
+    surplus is a year of 0 and keeps its k.
 
-    Excel equivalent: ``=NPV(rate, S1:Sn) + So``; numpy-financial:
-    ``npf.npv(rate, [So, S1, ..., Sn])``.
+    Excel equivalent: ``=NPV(rate, S1:Sn) + So`` on a range without blank cells
+    (Excel's NPV skips a blank cell, so the years after it move one year
+    earlier: for -100 then 60, blank, 60 at 8%, ``NPV + So`` gives 7.00, this
+    function 3.19); numpy-financial: ``npf.npv(rate, [So, S1, ..., Sn])``.
 
     >>> round(npv(0.08, -3100, 348, horizon=20), 1)
     316.7
@@ -134,185 +139,6 @@ def npv(rate: object, renovation_surplus: object, operating_surpluses: object,
     """
     flows = as_flows(renovation_surplus, operating_surpluses, horizon)
     return flows.out(flows.renovation + _discounted(flows, rate).sum(axis=1))
-
-
-def _horner(coefficients: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """p(z) = sum_j a_j z^j and p'(z), row by row; coefficients (P, M) lowest power first."""
-    if coefficients.shape[0] == 1:  # one project (a cell formula): plain floats are faster
-        zz, row = float(z[0]), coefficients[0].tolist()
-        p1, dp1 = row[-1], 0.0
-        for a in reversed(row[:-1]):
-            dp1 = dp1 * zz + p1
-            p1 = p1 * zz + a
-        return np.array([p1]), np.array([dp1])
-    p = coefficients[:, -1].copy()
-    dp = np.zeros_like(p)
-    for j in range(coefficients.shape[1] - 2, -1, -1):
-        dp = dp * z + p
-        p = p * z + coefficients[:, j]
-    return p, dp
-
-
-# Scan points in (0, 1] for z = 1/(1+r) (r >= 0) and z = 1+r (r < 0), dense
-# near z = 1 (small |r|, where IRRs live) and sparse towards z = 0.
-_SCAN = 1.0 - (np.arange(0, 128) / 128.0) ** 2
-_CHUNK = 16384
-
-
-def _refine(coefficients: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-            positive_lo: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Each row's root of p in the bracket [lo, hi], by safeguarded Newton.
-
-    ``p(lo) > 0`` where ``positive_lo`` and ``p(hi)`` has the other sign; a
-    Newton step that leaves the bracket is replaced by bisection, so every row
-    converges. Converged rows leave the working set.
-    """
-    root = z.copy()
-    if not z.size:
-        return root
-    todo = np.arange(z.size)
-    step_before = hi - lo
-    step = step_before.copy()
-    for _ in range(200):
-        p, dp = _horner(coefficients, z)
-        below = (p > 0) == positive_lo
-        lo = np.where(below, z, lo)
-        hi = np.where(below, hi, z)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = z - p / dp
-        tol = 4 * np.finfo(float).eps * np.abs(z)
-        # Newton inside the bracket, and at least halving the step of two
-        # iterations ago (else bisect: Numerical Recipes' rtsafe rule).
-        fast = np.abs(newton - z) <= 0.5 * np.abs(step_before)
-        inside = ((newton > lo) & (newton < hi) & fast) | (np.abs(newton - z) <= tol)
-        nxt = np.where(p == 0, z, np.where(inside, newton, 0.5 * (lo + hi)))
-        root[todo] = nxt
-        step_before, step = step, nxt - z
-        going = np.abs(nxt - z) > tol
-        if not going.any():
-            break
-        todo, coefficients, positive_lo = todo[going], coefficients[going], positive_lo[going]
-        lo, hi, z = lo[going], hi[going], nxt[going]
-        step_before, step = step_before[going], step[going]
-    return root
-
-
-def _nearest_unit_root(coefficients: np.ndarray) -> np.ndarray:
-    """The root of p(z) = sum_j a_j z^j in (0, 1] nearest to z = 1, or nan.
-
-    The polynomial's sign is scanned at :data:`_SCAN` from z = 1 down to 0 (as
-    z -> 0+ its sign is that of its first non-zero coefficient); the first sign
-    change brackets the root nearest to 1, which :func:`_refine` then solves.
-    """
-    values = coefficients @ (_SCAN[None, :] ** np.arange(coefficients.shape[1])[:, None])
-    values = np.concatenate([values, _first_nonzero(coefficients)[:, None]], axis=1)
-    positive = values > 0
-    change = (positive[:, :-1] != positive[:, 1:]) | (values[:, :-1] == 0)
-    found = np.flatnonzero(change.any(axis=1))
-    j = np.argmax(change[found], axis=1)
-    grid = np.append(_SCAN, 0.0)
-    hi, lo = grid[j], grid[j + 1]
-    v_hi, v_lo = values[found, j], np.where(j + 1 < _SCAN.size, values[found, j + 1], 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        start = hi - v_hi * (hi - lo) / (v_hi - v_lo)
-    start = np.where((start > lo) & (start < hi), start, 0.5 * (lo + hi))
-    root = np.full(coefficients.shape[0], np.nan)
-    root[found] = _refine(coefficients[found], lo, hi, positive[found, j + 1], start)
-    return root
-
-
-def _from_first_nonzero(rows: np.ndarray) -> np.ndarray:
-    """Each row shifted left past its leading zeros, zero-filled at the end."""
-    cols = np.arange(rows.shape[1])
-    index = np.argmax(rows != 0, axis=1)[:, None] + cols
-    return np.where(index < rows.shape[1],
-                    np.take_along_axis(rows, np.minimum(index, rows.shape[1] - 1), axis=1), 0.0)
-
-
-def _first_nonzero(rows: np.ndarray) -> np.ndarray:
-    """Each row's first non-zero value (0 for an all-zero row)."""
-    return np.take_along_axis(rows, np.argmax(rows != 0, axis=1)[:, None], 1)[:, 0]
-
-
-def irr(renovation_surplus: object, operating_surpluses: object,
-        horizon: object = None) -> float | np.ndarray:
-    """Internal rate of return: the rate r > -1 at which the NPV is zero.
-
-    Formula: solve ``So + sum_{k=1..n} Sk / (1 + r)^k = 0`` for ``r``.
-
-    Excel equivalent: ``=IRR({So, S1, ..., Sn})``; numpy-financial:
-    ``npf.irr([So, S1, ..., Sn])``.
-
-    How the root is found, deterministically:
-
-    * No sign change in the flows (all >= 0 or all <= 0): no IRR, ``nan``
-      (Excel: ``#NUM!``).
-    * Otherwise the NPV's sign is scanned outward from r = 0 on both sides
-      (128 points each side, in 1/(1+r) for r > 0 and in 1+r for r < 0, dense
-      near 0); the first sign change on each side brackets a root, which
-      safeguarded Newton iteration solves to full double precision, and the
-      root nearer to 0 is returned. With one sign change (a project that
-      invests and then earns) there is exactly one IRR and this finds it.
-      With several there may be several IRRs, or none (``nan``): returning
-      the one nearest 0 is numpy-financial's rule. Two roots closer together
-      than the scan's step, or a root where the NPV touches 0 without crossing,
-      are not seen. Excel's ``IRR`` iterates from a 10% guess and may settle on
-      another root of such flows: look at the NPV profile.
-
-    Excel's documented example:
-
-    >>> round(irr(-70000, [12000, 15000, 18000, 21000, 26000]), 4)
-    0.0866
-    >>> round(irr(-3100, 348, horizon=20), 4)
-    0.0935
-    >>> irr(100, [10, 10])
-    nan
-    """
-    flows = as_flows(renovation_surplus, operating_surpluses, horizon)
-    cash = np.concatenate([flows.renovation[:, None], flows.operating], axis=1)
-    result = np.full(cash.shape[0], np.nan)
-    for begin in range(0, cash.shape[0], _CHUNK):
-        result[begin:begin + _CHUNK] = _irr_rows(cash[begin:begin + _CHUNK])
-    return flows.out(result)
-
-
-def _irr_rows(cash: np.ndarray) -> np.ndarray:
-    """IRR of each row of flows (t = 0..N): the root nearest 0, on either side of 0.
-
-    r >= 0 is sought as x = 1/(1+r) in (0, 1] on p(x) = sum c_t x^t; r < 0 as
-    y = 1+r in (0, 1) on the reversed polynomial. Both stay within (0, 1], so
-    nothing overflows whatever the horizon.
-    """
-    result = np.full(cash.shape[0], np.nan)
-    # Leading zeros multiply p(x) by x^m, trailing zeros (years beyond a
-    # horizon) the reversed p(y) by y^k: neither adds a root in (0, 1], but
-    # both slow Newton down, so each row is shifted to start at a non-zero.
-    cash, rev = _from_first_nonzero(cash), _from_first_nonzero(cash[:, ::-1])
-    first, last, total = _first_nonzero(cash), _first_nonzero(rev), cash.sum(axis=1)
-    # Sign changes, zeros skipped: count where the sign of the running last
-    # non-zero flow flips.
-    signs = np.sign(cash)
-    cols = np.where(signs != 0, np.arange(cash.shape[1]), 0)
-    carried = np.take_along_axis(signs, np.maximum.accumulate(cols, axis=1), axis=1)
-    changes = (carried[:, 1:] * carried[:, :-1] < 0).sum(axis=1)
-    # One sign change: exactly one root; its side follows from the NPV at r = 0.
-    one = changes == 1
-    result[one & (total == 0)] = 0.0
-    above = np.flatnonzero(one & (np.sign(total) == -np.sign(first)))
-    below = np.flatnonzero(one & (np.sign(total) == np.sign(first)))
-    x = _refine(cash[above], np.zeros(above.size), np.ones(above.size), first[above] > 0,
-                np.full(above.size, 1 / 1.1))
-    y = _refine(rev[below], np.zeros(below.size), np.ones(below.size), last[below] > 0,
-                np.full(below.size, 0.9))
-    result[above], result[below] = 1.0 / x - 1.0, y - 1.0
-    # Several sign changes: scan both sides outward from r = 0.
-    several = np.flatnonzero(changes >= 2)
-    if several.size:
-        r_above = 1.0 / _nearest_unit_root(cash[several]) - 1.0
-        r_below = _nearest_unit_root(rev[several]) - 1.0
-        result[several] = np.where(np.isnan(r_above) | (np.abs(r_below) < np.abs(r_above)),
-                                   r_below, r_above)
-    return result
 
 
 def required_annual_surplus(renovation_surplus: object, years: object,
