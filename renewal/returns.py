@@ -145,7 +145,7 @@ def _first_nonzero(rows: np.ndarray) -> np.ndarray:
 def sign_changes(cash: np.ndarray) -> np.ndarray:
     """Sign changes along each row of flows, zeros skipped (Descartes: at most that many IRRs).
 
-    >>> sign_changes(np.array([[-100, 60, 0, 60], [-1000, 2100, -1100]], dtype=object)).tolist()
+    >>> sign_changes(np.array([[-100, 60, 0, 60], [-1000, 2100, -1100, 0]])).tolist()
     [1, 2]
     """
     signs = np.sign(np.asarray(cash, dtype=float))
@@ -189,8 +189,11 @@ def _polish(cash: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """The root Excel's rule reached, to full precision: Newton on p(v), v = 1/(1+r).
 
     A row keeps Excel's value where Newton would leave the window of relative
-    width 1e-6 around it (a root where the NPV only touches 0).
+    width 1e-6 around it (a root where the NPV only touches 0). A root within
+    that window of 0 where the NPV at 0 is exactly 0 is exactly 0 (in v = 1/(1+r)
+    the last digit of v would show as 2e-16).
     """
+    at_zero = (_horner(cash, np.ones(rate.size))[0] == 0) & (np.abs(rate) <= _WINDOW)
     with np.errstate(all="ignore"):
         start = 1.0 / (1.0 + rate)
         v = start.copy()
@@ -201,11 +204,13 @@ def _polish(cash: np.ndarray, rate: np.ndarray) -> np.ndarray:
             if not (np.abs(step) > 4 * np.finfo(float).eps * np.abs(v)).any():
                 break
         kept = np.abs(v - start) <= _WINDOW * np.abs(start)
-        return np.where(kept, 1.0 / v - 1.0, rate)
+        return np.where(at_zero, 0.0, np.where(kept, 1.0 / v - 1.0, rate))
 
 
 def _polish_one(row: list[float], rate: float) -> float:
     """:func:`_polish` for one row of plain floats."""
+    if _horner_one(row, 1.0)[0] == 0 and abs(rate) <= _WINDOW:
+        return 0.0
     start = v = 1.0 / (1.0 + rate)
     for _ in range(8):
         p, dp = _horner_one(row, v)
@@ -432,7 +437,7 @@ def mirr(renovation_surplus: object, operating_surpluses: object, finance_rate: 
     >>> round(mirr(-120000, [39000, 30000, 21000, 37000, 46000], 0.10, 0.12), 4)
     0.1261
     >>> round(mirr(-3100, 348, 0.08, 0.08, horizon=20), 6)
-    0.084536
+    0.085266
     >>> mirr(100, [10, 10], 0.08, 0.08)
     nan
     """
