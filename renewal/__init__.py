@@ -26,10 +26,10 @@ from renewal.cashflow import (
     years_to_return,
 )
 from renewal.errors import RenewalInputError
-from renewal.returns import excel_irr, irr, irrs, mirr
 from renewal.fit import fit_reasons, fit_site, score_sites
 from renewal.language import DEFAULT_LANG, LANGS
 from renewal.patterns import PATTERN_CODES, get_pattern, pattern_name, policy_guidance
+from renewal.returns import excel_irr, irr, irrs, mirr
 from renewal.stages import (
     BalanceStatus,
     OperationItem,
@@ -55,9 +55,9 @@ __all__ = [
     "appraise",
     "balance_status",
     "cumulative_balance",
+    "excel_irr",
     "fit_reasons",
     "fit_site",
-    "excel_irr",
     "get_pattern",
     "irr",
     "irrs",

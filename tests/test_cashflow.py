@@ -1,4 +1,4 @@
-"""Cash-flow metrics (and IRR on one sign change): against numpy-financial, Excel's documented examples and the paper."""
+"""Cash-flow metrics (and IRR on one sign change): against numpy-financial, Excel's examples and the paper."""
 
 from __future__ import annotations
 
