@@ -15,7 +15,7 @@ import pytest
 import xlwings as xw
 from xlwings import server
 
-from renewal import cashflow, fit, patterns
+from renewal import cashflow, fit, patterns, returns
 from renewal.errors import RenewalInputError
 from xl_addin import udfs
 
@@ -23,7 +23,7 @@ NOT_AVAILABLE = {"type": "Error", "errorType": "NotAvailable"}
 NUM = {"type": "Error", "errorType": "Num"}
 CATALOGUE = [
     "STAGE_SURPLUS", "OPERATING_SURPLUSES", "LEASE_SURPLUS", "PAYBACK_YEARS", "RENEWAL_NPV",
-    "RENEWAL_IRR", "YEARS_TO_RETURN", "REQUIRED_ANNUAL_SURPLUS", "BALANCE_STATUS",
+    "RENEWAL_IRR", "RENEWAL_MIRR", "YEARS_TO_RETURN", "REQUIRED_ANNUAL_SURPLUS", "BALANCE_STATUS",
     "PACKAGE_BALANCE", "PATTERN_FIT", "PATTERN_SCORES", "PATTERN_REASONS", "POLICY_GUIDANCE",
     "PATTERN_NAME",
 ]
@@ -45,7 +45,7 @@ def one(name: str, *args: object) -> object:
     return result[0][0]
 
 
-def test_all_fifteen_functions_are_registered_with_descriptions() -> None:
+def test_all_sixteen_functions_are_registered_with_descriptions() -> None:
     meta = server.custom_functions_meta(udfs)["functions"]
     assert sorted(f["name"] for f in meta) == sorted(CATALOGUE)
     for f in meta:
@@ -66,7 +66,7 @@ def test_paper_figures_through_the_cells() -> None:
     assert round(one("payback_years", [[-3100]], [[348] * 20], None, None), 3) == 8.908
     assert one("payback_years", [[-600]], [[96] * 10], None, None) == 6.25
     assert round(one("renewal_npv", 0.08, [[-3100]], [[348]], [[20]]), 1) == 316.7
-    assert round(one("renewal_irr", [[-3100]], [[348] * 20], None), 4) == 0.0935
+    assert round(one("renewal_irr", [[-3100]], [[348] * 20], None, None), 6) == 0.093457
     assert one("balance_status", [[-3100]], [[348] * 20], None, None, "zh") == "运营第9年实现平衡"
     assert one("stage_surplus", [[460, 583, 995]], [[2038]]) == 0
     assert one("stage_surplus", [[627]], [[279]]) == 348
@@ -78,7 +78,8 @@ def test_results_equal_the_model_exactly() -> None:
     model_sk = [120.0, 300.5, 0.0, 410.0, 280.0]
     assert one("payback_years", [[so]], [sk], 0.05, None) == cashflow.payback_years(so, model_sk, 0.05)
     assert one("renewal_npv", 0.07, [[so]], [sk], None) == cashflow.npv(0.07, so, model_sk)
-    assert one("renewal_irr", [[so]], [sk], None) == cashflow.irr(so, model_sk)
+    assert one("renewal_irr", [[so]], [sk], None, None) == returns.irr(so, model_sk)
+    assert one("renewal_mirr", [[so]], [sk], 0.06, 0.09, None) == returns.mirr(so, model_sk, 0.06, 0.09)
     assert one("years_to_return", 0.03, [[so]], [sk], None) == cashflow.years_to_return(0.03, so, model_sk)
     assert one("required_annual_surplus", [[so]], 10, 0.05) == cashflow.required_annual_surplus(so, 10, 0.05)
 
@@ -98,6 +99,24 @@ def test_trailing_empty_cells_end_the_horizon_interior_ones_count_zero() -> None
     assert one("payback_years", [[-100]], [[60, None, None]], None, [[3]]) == NOT_AVAILABLE
 
 
+def test_irr_takes_excels_guess_and_counts_an_empty_year_as_zero() -> None:
+    """Issue 11's examples: {-1000, 2100, -1100} has IRRs 0% and 10%; Excel's rule reaches 10%
+    from its default guess and 0% from -20%. -100 then 60, empty, 60: the IRR of -100, 60, 0, 60
+    (Excel's IRR, which skips the empty cell, gives 13.07%)."""
+    assert one("renewal_irr", [[-1000]], [[2100, -1100]], None, None) == pytest.approx(0.1, rel=1e-12)
+    assert one("renewal_irr", [[-1000]], [[2100, -1100]], None, -0.2) == 0.0
+    assert round(one("renewal_irr", [[-100]], [[60, None, 60]], None, None), 4) == 0.0978
+    both = call("renewal_irr", [[-1000], [-1000]], [[2100, -1100], [2100, -1100]], None, [[0.3], [-0.3]])
+    assert [round(row[0], 12) for row in both] == [0.1, 0.0]
+
+
+def test_mirr_equals_excels_on_many_projects() -> None:
+    rows = call("renewal_mirr", [[-120000], [-3100]], [[39000, 30000, 21000, 37000, 46000], [348] * 5],
+                0.10, 0.12, None)
+    assert round(rows[0][0], 4) == 0.1261
+    assert rows[1][0] == returns.mirr(-3100, [348] * 5, 0.10, 0.12)
+
+
 def test_one_number_with_a_horizon_is_the_same_every_year() -> None:
     assert one("payback_years", [[-3100]], [[348]], None, 20) == one(
         "payback_years", [[-3100]], [[348] * 20], None, None)
@@ -106,7 +125,8 @@ def test_one_number_with_a_horizon_is_the_same_every_year() -> None:
 def test_errors_are_excel_error_objects() -> None:
     assert one("payback_years", [[-1000]], [[10] * 5], None, None) == NOT_AVAILABLE
     assert one("years_to_return", 0.5, [[-3100]], [[348] * 20], None) == NOT_AVAILABLE
-    assert one("renewal_irr", [[100]], [[10, 10]], None) == NUM
+    assert one("renewal_irr", [[100]], [[10, 10]], None, None) == NUM
+    assert one("renewal_mirr", [[100]], [[10, 10]], 0.08, 0.08, None) == {"type": "Error", "errorType": "Div0"}
     assert one("pattern_fit", [["idle_space_m2", 10]], None) == NOT_AVAILABLE
 
 
@@ -121,6 +141,8 @@ def test_errors_are_excel_error_objects() -> None:
         ("payback_years", ([[-3100]], [[348] * 5], -1, None), r"^rate: must be greater than -1"),
         ("payback_years", ([[-1], [-2]], [[1, 2], [1, 2], [1, 2]], None, None), r"^operating_surpluses: has 3 rows"),
         ("balance_status", ([[-1]], [[1]], None, 5, "fr"), r"^lang:"),
+        ("renewal_irr", ([[-1]], [[1, 2]], None, "10%"), r"^guess: text '10%'"),
+        ("renewal_mirr", ([[-1]], [[1, 2]], -1, 0.1, None), r"^finance_rate: must be greater than -1"),
         ("pattern_name", ("MALL", None), r"^pattern: unknown code 'MALL'"),
         ("pattern_scores", ([["idle_space", 1]],), r"^site: .*unknown key\(s\) idle_space"),
         ("pattern_scores", ([["idle_space_m2", "big"]],), r"^site: idle_space_m2: text 'big'"),
@@ -177,7 +199,7 @@ def _portfolio(n: int, seed: int = 7) -> tuple[list[list[float]], list[list[floa
 @pytest.mark.parametrize("name", ["payback_years", "renewal_irr", "balance_status"])
 def test_one_call_over_10000_rows_equals_10000_single_calls(name: str) -> None:
     so, sk = _portfolio(10_000)
-    extra = {"payback_years": (0.05, None), "renewal_irr": (None,), "balance_status": (None, None, "en")}[name]
+    extra = {"payback_years": (0.05, None), "renewal_irr": (None, None), "balance_status": (None, None, "en")}[name]
     many = call(name, so, sk, *extra)
     assert len(many) == 10_000
     singles = [one(name, [s], [k], *extra) for s, k in zip(so, sk, strict=True)]

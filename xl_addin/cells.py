@@ -29,6 +29,7 @@ from renewal.fit import site_attribute_keys
 
 NOT_AVAILABLE = "#N/A"
 NO_NUMBER = "#NUM!"
+DIVIDE_BY_ZERO = "#DIV/0!"
 
 Cell = object
 Grid = list[list[Cell]]
@@ -143,6 +144,9 @@ def flows(renovation_surplus: object, operating_surpluses: object,
     >>> so.tolist(), sk.tolist()[1], h.tolist(), one
     ([-3100.0, -600.0], [96.0, 0.0, 96.0], [3, 3], False)
     """
+    one_row = _one_plain_row(renovation_surplus, operating_surpluses, horizon)
+    if one_row is not None:
+        return one_row
     so = numbers("renovation_surplus", renovation_surplus)
     if np.isnan(so).any():
         raise RenewalInputError("renovation_surplus: has empty cells")
@@ -167,8 +171,34 @@ def flows(renovation_surplus: object, operating_surpluses: object,
     return so_out, np.nan_to_num(sk, nan=0.0), h, one
 
 
-def excel_numbers(values: object, never: str = NOT_AVAILABLE) -> object:
-    """Model answers as cell values: ``inf`` becomes ``never``, NaN ``#NUM!``; a
+def _single(value: object) -> object:
+    """The one cell of a one-cell argument (a value or ``[[value]]``), else a marker list."""
+    if type(value) is list and len(value) == 1 and type(value[0]) is list and len(value[0]) == 1:
+        return value[0][0]
+    return value
+
+
+def _one_plain_row(renovation_surplus: object, operating_surpluses: object,
+                   horizon: object) -> tuple[float, list[float], int, bool] | None:
+    """:func:`flows` for the common cell formula ``=F(A2, B2:U2)`` in plain Python: one So
+    and one row of numbers or empty cells, no horizon. None for anything else, which
+    the general path reads (and checks)."""
+    so = _single(renovation_surplus)
+    if type(so) not in (float, int) or not _is_empty(_single(horizon)):
+        return None
+    row = operating_surpluses[0] if type(operating_surpluses) is list and len(operating_surpluses) == 1 \
+        else None
+    if type(row) is not list or len(row) < 2 or not set(map(type, row)) <= _PLAIN:
+        return None
+    last = len(row)
+    while last and row[last - 1] is None:
+        last -= 1
+    values = [0.0 if v is None else float(v) for v in row]
+    return float(so), values, last, True
+
+
+def excel_numbers(values: object, never: str = NOT_AVAILABLE, none: str = NO_NUMBER) -> object:
+    """Model answers as cell values: ``inf`` becomes ``never``, NaN ``none``; a
     vector becomes a column (one row per project) that spills.
 
     >>> excel_numbers(6.25), excel_numbers(math.inf), excel_numbers([1.5, math.nan])
@@ -176,9 +206,11 @@ def excel_numbers(values: object, never: str = NOT_AVAILABLE) -> object:
     """
     def cell(x: float) -> object:
         if math.isnan(x):
-            return NO_NUMBER
+            return none
         return never if math.isinf(x) else float(x)
 
+    if type(values) is float:  # one project's answer: no array
+        return cell(values)
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 0:
         return cell(float(arr))

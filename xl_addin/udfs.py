@@ -11,7 +11,8 @@ main.py). It imports nothing beyond xlwings, numpy and :mod:`renewal`.
 
 ``lang`` is ``"zh"`` (the default) or ``"en"``. Bad input shows ``#VALUE!``
 with a message naming the argument; "never within the horizon" is ``#N/A``;
-"no IRR" is ``#NUM!``.
+"no IRR" is ``#NUM!``; "no MIRR" (no surplus or no deficit) is ``#DIV/0!``, as
+in Excel.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from xlwings import arg, func
 
-from renewal import cashflow, fit, patterns, stages
+from renewal import cashflow, fit, patterns, returns, stages
 from renewal.errors import RenewalInputError
 from renewal.language import check_lang
 from xl_addin import cells
@@ -27,7 +28,7 @@ from xl_addin import cells
 __all__ = [
     "balance_status", "lease_surplus", "operating_surpluses", "package_balance", "pattern_fit",
     "pattern_name", "pattern_reasons", "pattern_scores", "payback_years", "policy_guidance",
-    "renewal_irr", "renewal_npv", "required_annual_surplus", "stage_surplus", "years_to_return",
+    "renewal_irr", "renewal_mirr", "renewal_npv", "required_annual_surplus", "stage_surplus", "years_to_return",
 ]
 
 CATEGORY = "Renewal 老旧小区更新"
@@ -104,17 +105,30 @@ def payback_years(renovation_surplus, operating_surpluses, rate=None, horizon=No
 @arg("rate", doc="Discount rate per year, e.g. 0.08; one, or one per project")
 @cash_flow_arguments
 def renewal_npv(rate, renovation_surplus, operating_surpluses, horizon=None):
-    """Net present value So + sum Sk/(1+rate)^k; equals Excel's =NPV(rate, Sk) + So."""
+    """Net present value So + sum Sk/(1+rate)^k, an empty year counting 0; equals Excel's =NPV(rate, Sk) + So where Sk has no blank cell (NPV skips a blank)."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
     return cells.excel_numbers(cashflow.npv(cells.number("rate", rate), so, sk, h))
 
 
 @func(category=CATEGORY)
 @cash_flow_arguments
-def renewal_irr(renovation_surplus, operating_surpluses, horizon=None):
-    """Internal rate of return of So, S1..Sn; equals Excel's =IRR({So, S1..Sn}); #NUM! where none exists."""
+@arg("guess", doc="Where Newton's method starts, as in Excel's IRR (default 0.1); one, or one per project")
+def renewal_irr(renovation_surplus, operating_surpluses, horizon=None, guess=None):
+    """The root Excel's =IRR({So,S1..Sn},guess) reaches, to full precision (empty years count 0); where Excel's rule fails: the one root if the flows change sign once, else #NUM!."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
-    return cells.excel_numbers(cashflow.irr(so, sk, h))
+    return cells.excel_numbers(returns.irr(so, sk, h, cells.number("guess", guess, 0.1)))
+
+
+@func(category=CATEGORY)
+@cash_flow_arguments
+@arg("finance_rate", doc="Rate paid on the deficits (negative flows), e.g. 0.08; one, or one per project")
+@arg("reinvest_rate", doc="Rate earned on the surpluses reinvested (positive flows); one, or one per project")
+def renewal_mirr(renovation_surplus, operating_surpluses, finance_rate, reinvest_rate, horizon=None):
+    """Modified IRR; equals Excel's =MIRR({So,S1..Sn},finance_rate,reinvest_rate) (an empty year counts 0, where MIRR skips a blank); #DIV/0! without a surplus or a deficit."""
+    so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
+    value = returns.mirr(so, sk, cells.number("finance_rate", finance_rate),
+                         cells.number("reinvest_rate", reinvest_rate), h)
+    return cells.excel_numbers(value, none=cells.DIVIDE_BY_ZERO)
 
 
 @func(category=CATEGORY)
