@@ -105,7 +105,8 @@ def payback_years(renovation_surplus, operating_surpluses, rate=None, horizon=No
 @arg("rate", doc="Discount rate per year, e.g. 0.08; one, or one per project")
 @cash_flow_arguments
 def renewal_npv(rate, renovation_surplus, operating_surpluses, horizon=None):
-    """Net present value So + sum Sk/(1+rate)^k, an empty year counting 0; equals Excel's =NPV(rate, Sk) + So where Sk has no blank cell (NPV skips a blank)."""
+    ("Net present value So + sum Sk/(1+rate)^k, an empty year counting 0; equals Excel's "
+     "=NPV(rate, Sk) + So where Sk has no blank cell (NPV skips a blank).")
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
     return cells.excel_numbers(cashflow.npv(cells.number("rate", rate), so, sk, h))
 
@@ -114,7 +115,9 @@ def renewal_npv(rate, renovation_surplus, operating_surpluses, horizon=None):
 @cash_flow_arguments
 @arg("guess", doc="Where Newton's method starts, as in Excel's IRR (default 0.1); one, or one per project")
 def renewal_irr(renovation_surplus, operating_surpluses, horizon=None, guess=None):
-    """The root Excel's =IRR({So,S1..Sn},guess) reaches, to full precision (empty years count 0); where Excel's rule fails: the one root if the flows change sign once, else #NUM!."""
+    ("The root Excel's =IRR({So,S1..Sn},guess) reaches, to full precision (an empty year counts 0, "
+     "where IRR skips a blank); where Excel's rule fails: the one root if the flows change sign once, "
+     "else #NUM!.")
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
     return cells.excel_numbers(returns.irr(so, sk, h, cells.number("guess", guess, 0.1)))
 
@@ -124,7 +127,8 @@ def renewal_irr(renovation_surplus, operating_surpluses, horizon=None, guess=Non
 @arg("finance_rate", doc="Rate paid on the deficits (negative flows), e.g. 0.08; one, or one per project")
 @arg("reinvest_rate", doc="Rate earned on the surpluses reinvested (positive flows); one, or one per project")
 def renewal_mirr(renovation_surplus, operating_surpluses, finance_rate, reinvest_rate, horizon=None):
-    """Modified IRR; equals Excel's =MIRR({So,S1..Sn},finance_rate,reinvest_rate) (an empty year counts 0, where MIRR skips a blank); #DIV/0! without a surplus or a deficit."""
+    ("Modified IRR; equals Excel's =MIRR({So,S1..Sn},finance_rate,reinvest_rate) (an empty year "
+     "counts 0, where MIRR skips a blank); #DIV/0! without a surplus or a deficit.")
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
     value = returns.mirr(so, sk, cells.number("finance_rate", finance_rate),
                          cells.number("reinvest_rate", reinvest_rate), h)
