@@ -2,9 +2,9 @@
 
 One call computes, for P projects (So (P,), Sk (P, N), horizons (P,)):
 payback (undiscounted and at the discount rate), NPV at the discount rate,
-IRR (Excel's rule), every IRR where the flows change sign more than once,
-MIRR (financed and reinvested at the discount rate), years to reach the
-target return, and the balance status. The cases
+IRR (Excel's rule), every IRR above -100%, MIRR (financed and reinvested at
+the discount rate), years to reach the target return, and the balance
+status. The cases
 table, the templates' cached values and the nightly batch all come from here.
 """
 
@@ -17,13 +17,14 @@ import numpy as np
 
 from renewal.cashflow import npv, payback_years, years_to_return
 from renewal.inputs import as_flows, as_rate
-from renewal.returns import irr, irrs, mirr, sign_changes
+from renewal.returns import irr, irrs, mirr
 from renewal.stages import BalanceStatus, balance_status
 
 
 @dataclass(frozen=True)
 class Appraisal:
-    """Results of P projects; arrays are (P,). ``inf`` = never, ``nan`` = no IRR."""
+    """Results of P projects; arrays are (P,). ``inf`` = never, ``nan`` = no IRR / no MIRR;
+    ``irrs[i]``: every IRR above -100% of project i (:func:`renewal.returns.irrs`)."""
 
     renovation_surplus: np.ndarray
     operating_surpluses: np.ndarray
@@ -92,11 +93,6 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
     target = rate if target_return is None else np.broadcast_to(
         as_rate("target_return", target_return), (n,)).astype(float)
     so, sk, h = flows.renovation, flows.operating, flows.horizon
-    several = np.flatnonzero(sign_changes(np.concatenate([so[:, None], sk], axis=1)) > 1)
-    roots: list[list[float]] = [[] for _ in range(n)]
-    if several.size:
-        for i, found in zip(several, irrs(so[several], sk[several], h[several]), strict=True):
-            roots[i] = found
     statuses = balance_status(so, sk, 0.0, h)
     return Appraisal(
         renovation_surplus=so,
@@ -108,7 +104,7 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
         discounted_payback_years=np.atleast_1d(payback_years(so, sk, rate, h)),
         npv=np.atleast_1d(npv(rate, so, sk, h)),
         irr=np.atleast_1d(irr(so, sk, h)),
-        irrs=roots,
+        irrs=irrs(so, sk, h),
         mirr=np.atleast_1d(mirr(so, sk, rate, rate, h)),
         years_to_target=np.atleast_1d(years_to_return(target, so, sk, h)),
         status=statuses if isinstance(statuses, list) else [statuses],

@@ -22,6 +22,7 @@ import numpy as np
 
 from renewal.errors import RenewalInputError
 from renewal.inputs import Flows, as_finite, as_flows, as_rate
+from renewal.language import message
 
 EXCEL_ITERATIONS = 20
 """Excel's IRR gives up (``#NUM!``) after this many Newton steps."""
@@ -414,6 +415,19 @@ def irrs(renovation_surplus: object, operating_surpluses: object,
     found = [[] if c == 0 else [float(u)] if c == 1 else _real_roots(row)
              for row, c, u in zip(cash, changes, unique, strict=True)]
     return found[0] if flows.scalar else found
+
+
+def several_irrs_warning(rates: Sequence[float], lang: str | None = None) -> str:
+    """The warning shown where a project has more than one IRR ("" for one or none), listing them.
+
+    >>> several_irrs_warning([0.0, 0.1], "en")[:60]
+    'Caution: the flows change sign more than once and have sever'
+    >>> "(0.00%, 10.00%)" in several_irrs_warning([0.0, 0.1], "en"), several_irrs_warning([0.09])
+    (True, '')
+    """
+    if len(rates) < 2:
+        return ""
+    return message("returns", "several_irrs", lang, irrs=", ".join(f"{r:.2%}" for r in rates))
 
 
 def mirr(renovation_surplus: object, operating_surpluses: object, finance_rate: object,

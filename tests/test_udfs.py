@@ -23,7 +23,7 @@ NOT_AVAILABLE = {"type": "Error", "errorType": "NotAvailable"}
 NUM = {"type": "Error", "errorType": "Num"}
 CATALOGUE = [
     "STAGE_SURPLUS", "OPERATING_SURPLUSES", "LEASE_SURPLUS", "PAYBACK_YEARS", "RENEWAL_NPV",
-    "RENEWAL_IRR", "RENEWAL_MIRR", "YEARS_TO_RETURN", "REQUIRED_ANNUAL_SURPLUS", "BALANCE_STATUS",
+    "RENEWAL_IRR", "RENEWAL_MIRR", "IRR_WARNING", "YEARS_TO_RETURN", "REQUIRED_ANNUAL_SURPLUS", "BALANCE_STATUS",
     "PACKAGE_BALANCE", "PATTERN_FIT", "PATTERN_SCORES", "PATTERN_REASONS", "POLICY_GUIDANCE",
     "PATTERN_NAME",
 ]
@@ -45,7 +45,7 @@ def one(name: str, *args: object) -> object:
     return result[0][0]
 
 
-def test_all_sixteen_functions_are_registered_with_descriptions() -> None:
+def test_all_seventeen_functions_are_registered_with_descriptions() -> None:
     meta = server.custom_functions_meta(udfs)["functions"]
     assert sorted(f["name"] for f in meta) == sorted(CATALOGUE)
     for f in meta:
@@ -108,6 +108,14 @@ def test_irr_takes_excels_guess_and_counts_an_empty_year_as_zero() -> None:
     assert round(one("renewal_irr", [[-100]], [[60, None, 60]], None, None), 4) == 0.0978
     both = call("renewal_irr", [[-1000], [-1000]], [[2100, -1100], [2100, -1100]], None, [[0.3], [-0.3]])
     assert [round(row[0], 12) for row in both] == [0.1, 0.0]
+
+
+def test_irr_warning_lists_every_irr_where_there_are_several() -> None:
+    assert one("irr_warning", [[-3100]], [[348] * 20], None, "en") == ""
+    text = one("irr_warning", [[-1000]], [[2100, -1100]], None, "en")
+    assert "(0.00%, 10.00%)" in text and "NPV" in text and "MIRR" in text
+    assert "多个内部收益率" in one("irr_warning", [[-1000]], [[2100, -1100]], None, None)
+    assert call("irr_warning", [[-1000], [-100]], [[2100, -1100], [60, 60]], None, "en")[1] == [""]
 
 
 def test_mirr_equals_excels_on_many_projects() -> None:

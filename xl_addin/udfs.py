@@ -26,7 +26,7 @@ from renewal.language import check_lang
 from xl_addin import cells
 
 __all__ = [
-    "balance_status", "lease_surplus", "operating_surpluses", "package_balance", "pattern_fit",
+    "balance_status", "irr_warning", "lease_surplus", "operating_surpluses", "package_balance", "pattern_fit",
     "pattern_name", "pattern_reasons", "pattern_scores", "payback_years", "policy_guidance",
     "renewal_irr", "renewal_mirr", "renewal_npv", "required_annual_surplus", "stage_surplus", "years_to_return",
 ]
@@ -133,6 +133,18 @@ def renewal_mirr(renovation_surplus, operating_surpluses, finance_rate, reinvest
     value = returns.mirr(so, sk, cells.number("finance_rate", finance_rate),
                          cells.number("reinvest_rate", reinvest_rate), h)
     return cells.excel_numbers(value, none=cells.DIVIDE_BY_ZERO)
+
+
+@func(category=CATEGORY)
+@cash_flow_arguments
+@arg("lang", doc=LANG_DOC)
+def irr_warning(renovation_surplus, operating_surpluses, horizon=None, lang=None):
+    ("Empty where the flows have at most one IRR; else a warning listing every IRR above -100% and "
+     "pointing to NPV and MIRR (an empty year counts 0).")
+    language = check_lang(cells.text("lang", lang))
+    so, sk, h, one = cells.flows(renovation_surplus, operating_surpluses, horizon)
+    found = returns.irrs(so, sk, h)
+    return cells.column([returns.several_irrs_warning(rates, language) for rates in ([found] if one else found)])
 
 
 @func(category=CATEGORY)
