@@ -22,11 +22,11 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
-from renewal import cashflow, fit, patterns
+from renewal import cashflow, fit, patterns, returns
 from renewal.cases import CaseResult, ReferenceCase, case, evaluate_cases, reference_cases
 from validation.cli import main
 from workbook_templates import cached as cached_package
-from workbook_templates import contract, styles
+from workbook_templates import contract, results, styles
 from workbook_templates.build import INVALID_DIR, MANIFEST, build_all, jobs
 from workbook_templates.engine import ExcelError, Values, recalculate_file
 from workbook_templates.layout import LINE_HEIGHT, Identity, cells_of
@@ -260,6 +260,9 @@ def _case_expectations(c: ReferenceCase, record: dict, best: str | None) -> dict
         "res_discounted_payback_years": _expect(record["discounted_payback_years"], "#N/A"),
         "res_npv": _expect(record["npv"], ""),
         "res_irr": _expect(record["irr"], "#NUM!"),
+        "res_mirr": _expect(record["mirr"], "#DIV/0!"),
+        "res_irr_warning": returns.several_irrs_warning(record["irrs"], "zh"),
+        "res_excel_check": contract.EXCEL_CHECK_OK,
         "res_years_to_target": _expect(record["years_to_target"], "#N/A"),
         "res_required_annual_surplus": _expect(
             cashflow.required_annual_surplus(so, h, c.discount_rate), ""),
@@ -288,11 +291,11 @@ def test_each_sample_recalculates_to_the_models_results(result: CaseResult, book
     assert book("chart_flows")[: h + 1] == pytest.approx([c.renovation_surplus, *c.operating_surpluses], rel=REL)
     # No error value anywhere but where the model's answer is one, or the chart's gaps beyond the horizon.
     gaps = set(book.cells("chart_flows")[h + 1:]) | set(book.cells("chart_balance")[h + 1:])
-    answers = {cell for name in ("res_irr", "res_payback_years", "res_discounted_payback_years",
+    answers = {cell for name in ("res_irr", "res_mirr", "res_payback_years", "res_discounted_payback_years",
                                  "res_years_to_target") if isinstance(book.one(name), ExcelError)
                for cell in book.cells(name)}
     errors = {cell for cell, v in book.values.items() if isinstance(v, ExcelError)}
-    assert errors <= gaps | answers | _paper_cells(book, answers)
+    assert errors <= gaps | answers | _paper_cells(book, answers) | _check_block_cells(book, answers)
     assert all(book.values[g] == "#N/A" for g in gaps)
 
 
@@ -302,10 +305,19 @@ def _paper_cells(book: Book, answers: set[tuple[str, str]]) -> set[tuple[str, st
             and isinstance(v, ExcelError) and any(book.values[a] == v for a in answers)}
 
 
+def _check_block_cells(book: Book, answers: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The check block's cells (the add-in's answer, Excel's own) that repeat an error answer."""
+    sheet, cell = book.cells("res_excel_check")[0]
+    last = int(cell[1:])
+    block = {(sheet, f"{col}{r}") for r in range(last - len(results.CHECKS), last) for col in "CD"}
+    return {c for c in block if any(book.values[c] == book.values[a] for a in answers)}
+
+
 def test_irr_is_num_error_where_the_flows_never_change_sign(books: dict[Path, Book]) -> None:
     zhegong = books[Path("samples/zhegong_new_village.xlsx")]
     assert zhegong.one("res_irr") == "#NUM!" and zhegong.one("res_renovation_surplus") == 0
-    assert math.isnan(cashflow.irr(0, case("zhegong_new_village").operating_surpluses))
+    assert zhegong.one("res_mirr") == "#DIV/0!"
+    assert math.isnan(returns.irr(0, case("zhegong_new_village").operating_surpluses))
 
 
 def test_paper_statements_sit_beside_the_computed_figures(books: dict[Path, Book]) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 TEMPLATE_ID = "renewal_project"
-TEMPLATE_VERSION = "1.0"
-SUPPORTED_VERSIONS = ("1.0",)
+TEMPLATE_VERSION = "2.0"
+SUPPORTED_VERSIONS = ("2.0",)
+"""2.0 added ``res_mirr`` and ``res_excel_check``, which the batch reads: a 1.0 workbook lacks them."""
 PORTFOLIO_ID = "renewal_portfolio"
 
 MAX_YEARS = 50
@@ -119,8 +120,9 @@ ResultKind = Literal["number", "years", "rate", "text", "code", "row", "matrix"]
 class Result:
     """A result cell (or range) on the Results sheet with its defined name ``res_<name>``.
 
-    ``checked``: the batch recomputes it and reports a result typed over, or a
-    cached value that differs from the model's.
+    ``checked``: the batch reads it and reports a result typed over, or a cached
+    value that differs from the model's (``res_excel_check`` has no model value:
+    the batch reads what it says, see :data:`EXCEL_CHECK_MISMATCH`).
     """
 
     name: str
@@ -144,6 +146,8 @@ RESULTS: tuple[Result, ...] = (
     Result("discounted_payback_years", "years", "动态回收期", "discounted payback"),
     Result("npv", "number", "净现值", "net present value"),
     Result("irr", "rate", "内部收益率", "internal rate of return"),
+    Result("mirr", "rate", "修正内部收益率", "modified internal rate of return (MIRR)"),
+    Result("irr_warning", "text", "IRR 提示", "IRR caution", False),
     Result("years_to_target", "years", "达到目标收益年限", "years to reach the target return"),
     Result("required_annual_surplus", "number", "期限内回收所需年均盈余",
            "level yearly surplus to recover So in the horizon"),
@@ -153,7 +157,12 @@ RESULTS: tuple[Result, ...] = (
     Result("pattern_scores", "matrix", "模式得分", "pattern scores", False),
     Result("reasons", "text", "适配理由", "fit reasons", False),
     Result("policy_guidance", "text", "政策指引", "policy guidance", False),
+    Result("excel_check", "text", "与 Excel 内置函数核对", "check against Excel's own functions"),
 )
+EXCEL_CHECK_OK = "一致 OK"
+"""What ``res_excel_check`` shows when the renewal functions agree with Excel's own."""
+EXCEL_CHECK_MISMATCH = "不一致 MISMATCH"
+"""How ``res_excel_check`` starts when they do not; the names of the functions that differ follow."""
 
 META_NAMES = ("meta_template_id", "meta_template_version")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -94,14 +95,37 @@ def _bind(function: Callable[..., object]) -> Callable[..., object]:
     return wrap_func(call)
 
 
+def excel_own_irr(values: object, guess: object = None) -> object:
+    """Excel's own ``IRR(values, [guess])`` on a range: its number cells in order (blank and
+    text cells skipped, as Excel does), by Excel's documented rule
+    (:func:`renewal.returns.excel_irr`); ``#NUM!`` where the rule does not settle.
+
+    ``formulas`` computes ``IRR`` with numpy-financial's root nearest 0, which is not
+    the root Excel shows where the flows change sign more than once.
+
+    >>> round(excel_own_irr([[-1000, None, 2100, "", -1100]]), 12)
+    0.1
+    >>> excel_own_irr([[-1000, 2100, -1100]], 0.0), excel_own_irr([[100, 10]])
+    (0.0, '#NUM!')
+    """
+    from renewal.returns import excel_irr
+    from xl_addin.cells import NO_NUMBER, as_grid, number
+
+    cells = [v for row in as_grid(values) for v in row if type(v) in (int, float)]
+    rate = excel_irr(cells, number("guess", guess, 0.1))
+    return NO_NUMBER if math.isnan(rate) else rate
+
+
 @cache
 def register_functions() -> tuple[str, ...]:
-    """Bind the renewal functions into ``formulas`` under every spelling; once per process."""
+    """Bind the renewal functions into ``formulas`` under every spelling, and Excel's own
+    ``IRR`` (:func:`excel_own_irr`); once per process."""
     from formulas.functions import get_functions
 
     from xl_addin import udfs
 
     registry = get_functions()
+    registry["IRR"] = _bind(excel_own_irr)
     names = []
     for name in function_names():
         bound = _bind(getattr(udfs, name.lower()))

@@ -40,7 +40,8 @@ from workbook_templates.layout import (
 from workbook_templates.project import operation_year_range
 
 VALUE_COL, UNIT_COL, NOTE_COL, LAST_COL = 3, 4, 5, 12
-"""Value (and year 0), unit (and year 1), note; the printed width ends at column L."""
+"""Value (and year 0), unit (and year 1), note; the printed width ends at column L. In the
+check block: the add-in's answer, Excel's own, and whether they agree."""
 YEAR0_COL = VALUE_COL
 LAST_YEAR_COL = YEAR0_COL + contract.MAX_YEARS
 WIDTHS = {1: 28, 2: 34, 3: 20} | dict.fromkeys(range(4, LAST_YEAR_COL + 1), 10)
@@ -100,6 +101,7 @@ def _lines(ro: str, co: str) -> tuple[Line, ...]:
         Line("discounted_payback_years", f"PAYBACK_YEARS({flows},in_discount_rate,in_horizon)", "years", "年"),
         Line("npv", f"RENEWAL_NPV(in_discount_rate,{flows},in_horizon)", "money", "万元"),
         Line("irr", f"RENEWAL_IRR({flows},in_horizon)", "rate", "%"),
+        Line("mirr", f"RENEWAL_MIRR({flows},in_discount_rate,in_discount_rate,in_horizon)", "rate", "%"),
         Line("years_to_target", f"YEARS_TO_RETURN(in_target_return,{flows},in_horizon)", "years", "年"),
         Line("required_annual_surplus", f"REQUIRED_ANNUAL_SURPLUS({SO},in_horizon,in_discount_rate)",
              "money", "万元/年"),
@@ -166,16 +168,80 @@ def add_results_sheet(wb: Workbook, runtime: str) -> Worksheet:
                              (note, NOTE_WIDTH)])
         if line.key in RESULT_NAMES:
             define(wb, f"res_{line.key}", ws, cell_ref(row, VALUE_COL))
-    row = _scores_block(wb, ws, row + 2, runtime)
+    row = _irr_warning_row(wb, ws, row + 1)
+    check_row = row + 2
+    row = _scores_block(wb, ws, check_row + len(CHECKS) + 3, runtime)
     row = _texts_block(wb, ws, row + 2)
     chart_row = row + 2
     by_year = _by_year_block(wb, ws, chart_row + CHART_ROWS + 1)
+    _check_block(wb, ws, check_row, by_year.cash)
     _chart(ws, chart_row, by_year)
     set_widths(ws, WIDTHS)
     ws.freeze_panes = cell_ref(HEADER_ROW + 1, VALUE_COL)
     landscape_fit_width(ws, area(1, 1, chart_row + CHART_ROWS - 1, LAST_COL), pages_high=1)
     protect(ws)
     return ws
+
+
+def _irr_warning_row(wb: Workbook, ws: Worksheet, row: int) -> int:
+    """IRR_WARNING across the sheet: empty unless the flows have several IRRs; returns its row."""
+    _label(ws, row, *_result_labels("irr_warning"))
+    formula = _guard(f"IRR_WARNING({SO},{SK},in_horizon,in_lang)")
+    styles.FORMULA_TEXT.apply(ws.cell(row, VALUE_COL, formula), "text")
+    ws.merge_cells(area(row, VALUE_COL, row, LAST_COL))
+    define(wb, "res_irr_warning", ws, cell_ref(row, VALUE_COL))
+    return row
+
+
+CHECKS = (  # key, our result, Excel's own function over the same cells ({flows}: year 0..50)
+    ("npv", "res_npv", "NPV(in_discount_rate,res_operating_surpluses)+res_renovation_surplus"),
+    ("irr", "res_irr", "IRR({flows})"),
+    ("mirr", "res_mirr", "MIRR({flows},in_discount_rate,in_discount_rate)"),
+    ("pmt", "res_required_annual_surplus", "PMT(in_discount_rate,in_horizon,res_renovation_surplus)"),
+)
+"""The check block's rows: the add-in's answer beside Excel's own on the same inputs."""
+
+
+def _agrees(ours: str, native: str, improves_on_excel: bool) -> str:
+    """OK where both are the same number (1e-9 relative), or both errors; for IRR also where
+    Excel shows an error and the add-in the one root (the documented improvement)."""
+    ok, mismatch = f'"{contract.EXCEL_CHECK_OK}"', f'"{contract.EXCEL_CHECK_MISMATCH}"'
+    excel_error = ok if improves_on_excel else f"IF(ISERROR({ours}),{ok},{mismatch})"
+    same = f"IF(ABS({ours}-{native})<=1E-9*MAX(1,ABS({native})),{ok},{mismatch})"
+    return _guard(f"IF(ISERROR({native}),{excel_error},IF(ISERROR({ours}),{mismatch},{same}))")
+
+
+def _check_block(wb: Workbook, ws: Worksheet, row: int, cash_row: int) -> None:
+    """Excel's own NPV, IRR, MIRR and PMT beside the add-in's, and one cell that says OK or
+    names what differs (``res_excel_check``): a user with Excel checks the add-in in place."""
+    _caption(ws, row, "excel_block")
+    captions = [*texts("results", "indicator"), bilingual("results", "ours"), bilingual("results", "native"),
+                bilingual("results", "agrees")]
+    header(ws, row + 1, 1, captions)
+    fit_height(ws, row + 1, [(c, WIDTHS[i]) for i, c in enumerate(captions, start=1)])
+    flows = f"{cell_ref(cash_row, YEAR0_COL)}:{cell_ref(cash_row, LAST_YEAR_COL)}".replace("$", "")
+    verdicts = []
+    for r, (key, ours, native) in enumerate(CHECKS, start=row + 2):
+        _label(ws, r, *texts("results", f"check_{key}"))
+        fmt = "rate" if key in ("irr", "mirr") else "money"
+        styles.FORMULA.apply(ws.cell(r, VALUE_COL, _guard(ours)), fmt)
+        styles.FORMULA.apply(ws.cell(r, UNIT_COL, _guard(native.format(flows=flows))), fmt)
+        verdict = _agrees(cell_ref(r, VALUE_COL), cell_ref(r, UNIT_COL), improves_on_excel=key == "irr")
+        styles.FORMULA.apply(ws.cell(r, NOTE_COL, verdict), "text")
+        ws.merge_cells(area(r, NOTE_COL, r, NOTE_COL + 1))
+        fit_height(ws, r, [(ws.cell(r, 1).value, WIDTHS[1]), (ws.cell(r, 2).value, WIDTHS[2])])
+        verdicts.append((key, cell_ref(r, NOTE_COL)))
+    r = row + 2 + len(CHECKS)
+    _label(ws, r, *_result_labels("excel_check"))
+    ok = f'"{contract.EXCEL_CHECK_OK}"'
+    all_ok = f"AND({','.join(f'{cell}={ok}' for _, cell in verdicts)})"
+    names = "&".join(f'IF({cell}={ok},"","{key.upper()} ")' for key, cell in verdicts)
+    check = f'IF({all_ok},{ok},"{contract.EXCEL_CHECK_MISMATCH}: "&TRIM({names}))'
+    styles.FORMULA.apply(ws.cell(r, VALUE_COL, _guard(check)), "text")
+    ws.merge_cells(area(r, VALUE_COL, r, UNIT_COL))
+    note = _note(ws, r, "excel_check")
+    fit_height(ws, r, [(ws.cell(r, 1).value, WIDTHS[1]), (ws.cell(r, 2).value, WIDTHS[2]), (note, NOTE_WIDTH)])
+    define(wb, "res_excel_check", ws, cell_ref(r, VALUE_COL))
 
 
 def _caption(ws: Worksheet, row: int, key: str) -> None:
@@ -241,6 +307,7 @@ class ByYear:
     """Rows of the by-year block."""
 
     year: int
+    cash: int
     flows: int
     balance: int
 
@@ -270,8 +337,13 @@ def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
                              "money")
     define(wb, SK, ws, area(sk, YEAR0_COL + 1, sk, LAST_YEAR_COL))
     define(wb, "res_cumulative_balance", ws, area(cumulative, YEAR0_COL, cumulative, LAST_YEAR_COL))
-    _caption(ws, cumulative + 1, "chart_data")
-    flows, balance = cumulative + 2, cumulative + 3
+    cash = cumulative + 1
+    _label(ws, cash, *texts("results", "cash_flows"))
+    styles.FORMULA.apply(ws.cell(cash, YEAR0_COL, _guard(SO)), "money")
+    for col in _year_cols()[1:]:
+        styles.FORMULA.apply(ws.cell(cash, col, f"={get_column_letter(col)}{sk}"), "money")
+    _caption(ws, cash + 1, "chart_data")
+    flows, balance = cash + 2, cash + 3
     first, year1, last = (get_column_letter(c) for c in (YEAR0_COL, YEAR0_COL + 1, LAST_YEAR_COL))
     balances, surpluses = f"{first}{cumulative}:{last}{cumulative}", f"{year1}{sk}:{last}{sk}"
     ws.cell(flows, YEAR0_COL).value = f'=IF({first}{cumulative}="",NA(),{SO})'
@@ -287,7 +359,7 @@ def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
         for col in _year_cols():
             styles.NOTE.apply(ws.cell(chart_row, col), "money")
         define(wb, name, ws, area(chart_row, YEAR0_COL, chart_row, LAST_YEAR_COL))
-    return ByYear(year, flows, balance)
+    return ByYear(year, cash, flows, balance)
 
 
 def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
@@ -312,7 +384,7 @@ def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
 
 def fit_text_rows(wb: Workbook, values: Values) -> None:
     """Row heights for the long text results (reasons, policy guidance), from their computed values."""
-    for name in ("res_reasons", "res_policy_guidance"):
+    for name in ("res_reasons", "res_policy_guidance", "res_irr_warning"):
         sheet, ref = address_of(wb, name)
         text = values.get((sheet, ref))
         if isinstance(text, str) and text:
