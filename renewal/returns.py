@@ -417,17 +417,17 @@ def irrs(renovation_surplus: object, operating_surpluses: object,
     return found[0] if flows.scalar else found
 
 
-def several_irrs_warning(rates: Sequence[float], lang: str | None = None) -> str:
-    """The warning shown where a project has more than one IRR ("" for one or none), listing them.
+def irrs_note(rates: Sequence[float], lang: str | None = None) -> str:
+    """What a reader should know about a project's IRRs (:func:`irrs`): the warning where
+    there are several, listing them and pointing to NPV and MIRR; else a short note.
 
-    >>> several_irrs_warning([0.0, 0.1], "en")[:60]
+    >>> irrs_note([0.0, 0.1], "en")[:60]
     'Caution: the flows change sign more than once and have sever'
-    >>> "(0.00%, 10.00%)" in several_irrs_warning([0.0, 0.1], "en"), several_irrs_warning([0.09])
-    (True, '')
+    >>> "(0.00%, 10.00%)" in irrs_note([0.0, 0.1], "en"), irrs_note([0.09345]), irrs_note([], "en")
+    (True, '内部收益率唯一（9.35%）', 'no IRR: read the NPV')
     """
-    if len(rates) < 2:
-        return ""
-    return message("returns", "several_irrs", lang, irrs=", ".join(f"{r:.2%}" for r in rates))
+    key = {0: "no_irr", 1: "one_irr"}.get(len(rates), "several_irrs")
+    return message("returns", key, lang, irrs=", ".join(f"{r:.2%}" for r in rates))
 
 
 def mirr(renovation_surplus: object, operating_surpluses: object, finance_rate: object,

@@ -23,6 +23,7 @@ from validation.guards import OLE_MAGIC
 from validation.progress import Progress
 from validation.report_json import results_schema
 from validation.testing import set_named
+from workbook_templates import contract
 
 FORMULA_TEXTS = {"in_project_id": "@T-TEXTS", "in_project_name": "=1+2", "in_package_id": "-1+1"}
 """Texts a submitter could type that a spreadsheet would take for formulas."""
@@ -94,6 +95,28 @@ def test_the_seven_cases_come_out_ok_with_the_papers_figures(cases_folder: Path,
     assert "checked 7 workbooks: 7 ok, 0 invalid, 0 unreadable" in printed.out
     assert f"report: {out.absolute()}" in printed.out
     assert printed.err == ""  # not a terminal: no progress bar
+
+
+def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path: Path,
+                                                                       case_workbooks: dict[str, bytes]) -> None:
+    jinsong = case_workbooks["jinsong_north"]
+    # An end-of-life cost: year 20's operating cost 279 + 1,500 gives two sign changes and two IRRs.
+    end_cost = testing.set_cell(jinsong, *testing.table_cell(jinsong, "tblOperation", 2, "y20"), 1779)
+    end_cost = set_named(end_cost, "in_project_id", "BJ-CY-JINSONG-N-END")
+    mismatch = testing.set_cached_text(jinsong, *testing.named_cell(jinsong, "res_excel_check"),
+                                       f"{contract.EXCEL_CHECK_MISMATCH}: IRR")
+    out = tmp_path / "report"
+    _run(str(_write(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})), "--out", str(out))
+    files = {f["path"]: f for f in _load(out)["files"]}
+    [ambiguous] = [x for x in files["end_cost.xlsx"]["findings"] if x["code"] == "IRR_AMBIGUOUS"]
+    rates = files["end_cost.xlsx"]["results"]["irrs"]
+    assert len(rates) == 2 and rates == sorted(rates) and ambiguous["severity"] == "warning"
+    assert ambiguous["field"] == "res_irr" and "(-22.80%, 7.97%)" in ambiguous["message"]
+    assert "NPV" in ambiguous["message"] and "MIRR" in ambiguous["message"]
+    [noted] = files["mismatch.xlsx"]["findings"]
+    assert (noted["code"], noted["severity"], noted["field"]) == ("EXCEL_CHECK_MISMATCH", "info", "res_excel_check")
+    assert files["mismatch.xlsx"]["status"] == "ok" and "MISMATCH: IRR" in noted["message"]
+    assert files["mismatch.xlsx"]["results"]["irrs"] == [pytest.approx(0.0934569388184554)]
 
 
 def test_packages_sum_their_projects(tmp_path: Path, case_workbooks: dict[str, bytes]) -> None:

@@ -261,7 +261,7 @@ def _case_expectations(c: ReferenceCase, record: dict, best: str | None) -> dict
         "res_npv": _expect(record["npv"], ""),
         "res_irr": _expect(record["irr"], "#NUM!"),
         "res_mirr": _expect(record["mirr"], "#DIV/0!"),
-        "res_irr_warning": returns.several_irrs_warning(record["irrs"], "zh"),
+        "res_irr_warning": returns.irrs_note(record["irrs"], "zh"),
         "res_excel_check": contract.EXCEL_CHECK_OK,
         "res_years_to_target": _expect(record["years_to_target"], "#N/A"),
         "res_required_annual_surplus": _expect(

@@ -111,11 +111,12 @@ def test_irr_takes_excels_guess_and_counts_an_empty_year_as_zero() -> None:
 
 
 def test_irr_warning_lists_every_irr_where_there_are_several() -> None:
-    assert one("irr_warning", [[-3100]], [[348] * 20], None, "en") == ""
+    assert one("irr_warning", [[-3100]], [[348] * 20], None, "en") == "one IRR (9.35%)"
+    assert one("irr_warning", [[100]], [[10, 10]], None, "en") == "no IRR: read the NPV"
     text = one("irr_warning", [[-1000]], [[2100, -1100]], None, "en")
     assert "(0.00%, 10.00%)" in text and "NPV" in text and "MIRR" in text
     assert "多个内部收益率" in one("irr_warning", [[-1000]], [[2100, -1100]], None, None)
-    assert call("irr_warning", [[-1000], [-100]], [[2100, -1100], [60, 60]], None, "en")[1] == [""]
+    assert call("irr_warning", [[-1000], [-100]], [[2100, -1100], [60, 60]], None, "en")[1] == ["one IRR (13.07%)"]
 
 
 def test_mirr_equals_excels_on_many_projects() -> None:

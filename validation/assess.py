@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from validation.checks import input_findings, prepare, result_findings
+from validation.checks import excel_check_findings, input_findings, irr_findings, prepare, result_findings
 from validation.compute import compute
 from validation.extract import COLUMNS, DTYPES, Extraction
 from validation.findings import Finding
@@ -53,8 +53,10 @@ def assess(folder: str | Path, extractions: list[Extraction], lang: str) -> Repo
                   if ex.readable and ex.file in inputs.projects.index
                   and not any(f.severity == "error" for f in findings[ex.file])]
     computed = compute(inputs, computable)
-    for item in result_findings(frames["results"], computed.expected(),
-                                computed.declared_patterns(inputs.fields)):
+    a = computed.appraisal
+    for item in [*result_findings(frames["results"], computed.expected(), computed.declared_patterns(inputs.fields)),
+                 *irr_findings(frames["results"], computed.files, a.irrs, a.npv, a.mirr),
+                 *excel_check_findings(frames["results"])]:
         findings[item.file].append(item)
     records = {file: computed.record(i, lang) for i, file in enumerate(computed.files)}
     files = tuple(

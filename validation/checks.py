@@ -35,7 +35,7 @@ from validation.schemas import (
     TableCells,
     TemplateMeta,
 )
-from workbook_templates.contract import PROJECT_FIELDS, SUPPORTED_VERSIONS, TEMPLATE_ID
+from workbook_templates.contract import EXCEL_CHECK_MISMATCH, PROJECT_FIELDS, SUPPORTED_VERSIONS, TEMPLATE_ID
 
 
 def numbers(values: pd.Series) -> pd.Series:
@@ -350,3 +350,35 @@ def result_findings(results: pd.DataFrame, expected: pd.DataFrame, fit: pd.DataF
     for found in sorted(findings_of(StatedResults, stated), key=Finding.sort_key):
         first.setdefault((found.file, found.field, found.code), found)
     return [*first.values(), *findings_of(DeclaredPattern, fit)]
+
+
+def _result_cells(results: pd.DataFrame, field: str) -> pd.DataFrame:
+    """The single-cell result ``field`` of every file: file (index), sheet, cell, value."""
+    return results[(results["field"] == field) & (results["year"] == 0)].set_index("file")
+
+
+def irr_findings(results: pd.DataFrame, files: Iterable[str], irrs: list[list[float]],
+                 npv: np.ndarray, mirr: np.ndarray) -> list[Finding]:
+    """IRR_AMBIGUOUS at the IRR cell of every computed project with more than one IRR.
+
+    ``irrs``, ``npv`` and ``mirr``: the model's, in the order of ``files``.
+    """
+    cells = _result_cells(results, "res_irr")
+    found = []
+    for file, rates, value, modified in zip(files, irrs, npv, mirr, strict=True):
+        if len(rates) < 2 or file not in cells.index:
+            continue
+        at = cells.loc[file]
+        found.append(Finding(file, "IRR_AMBIGUOUS", at["sheet"], at["cell"], "res_irr", at["value"], {
+            "irrs": ", ".join(f"{r:.2%}" for r in rates), "npv": display(round(float(value), 2)),
+            "mirr": "#DIV/0!" if np.isnan(modified) else f"{modified:.2%}"}))
+    return found
+
+
+def excel_check_findings(results: pd.DataFrame) -> list[Finding]:
+    """EXCEL_CHECK_MISMATCH where a workbook's own check cell (``res_excel_check``) says the
+    add-in and Excel's own functions differed when it was last calculated."""
+    cells = _result_cells(results, "res_excel_check")
+    said = cells[cells["value"].map(lambda v: isinstance(v, str) and v.startswith(EXCEL_CHECK_MISMATCH))]
+    return [Finding(file, "EXCEL_CHECK_MISMATCH", row["sheet"], row["cell"], "res_excel_check", row["value"])
+            for file, row in said.iterrows()]

@@ -29,6 +29,8 @@ from workbook_templates.contract import MAX_YEARS
 NEVER = "#N/A"
 """What a result cell shows for "never within the horizon" (and for "no pattern applies")."""
 NO_IRR = "#NUM!"
+NO_MIRR = "#DIV/0!"
+"""What RENEWAL_MIRR shows without a surplus or a deficit, as Excel's MIRR does."""
 IDENTITY_COLUMNS = ("project_id", "project_name", "city", "pattern", "package_id")
 """Project fields a record repeats as they were read."""
 
@@ -56,7 +58,7 @@ class Computed:
         return {name: self.projects[name].tolist() for name in IDENTITY_COLUMNS}
 
     def record(self, i: int, lang: str) -> dict[str, object]:
-        """Project ``i`` as results.json holds it (``None`` for never / no IRR)."""
+        """Project ``i`` as results.json holds it (``None`` for never / no IRR / no MIRR)."""
         identity = {name: values[i] for name, values in self._identities.items()}
         best = self.best_fit[i]
         return {
@@ -85,6 +87,7 @@ class Computed:
             "res_discounted_payback_years": _or(a.discounted_payback_years, NEVER),
             "res_npv": a.npv.tolist(),
             "res_irr": _or(a.irr, NO_IRR),
+            "res_mirr": _or(a.mirr, NO_MIRR),
             "res_years_to_target": _or(a.years_to_target, NEVER),
             "res_required_annual_surplus": self.required_annual_surplus.tolist(),
             "res_balance_status": [s.text(lang) for s, lang in zip(a.status, langs, strict=True)],

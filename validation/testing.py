@@ -108,6 +108,17 @@ def drop_cached_value(data: bytes, sheet: str, ref: str) -> bytes:
     return _edit_cell(data, sheet, ref, edit)
 
 
+def set_cached_text(data: bytes, sheet: str, ref: str, text: str) -> bytes:
+    """The workbook with one formula cell's cached value replaced by ``text``, its formula kept
+    (as the last calculation on the submitter's computer left it)."""
+    def edit(found: re.Match[str]) -> str:
+        attrs = re.sub(r'\st="[^"]*"', "", found.group("attrs"))
+        body = re.sub(r"<v>.*?</v>|<v */>", "", found.group("body") or "")
+        return f'<c r="{ref}"{attrs} t="str">{body}<v>{escape(text)}</v></c>'
+
+    return _edit_cell(data, sheet, ref, edit)
+
+
 def set_named(data: bytes, name: str, value: object) -> bytes:
     """The workbook with the cell of defined name ``name`` holding ``value``."""
     return set_cell(data, *named_cell(data, name), value)

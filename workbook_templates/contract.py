@@ -147,7 +147,7 @@ RESULTS: tuple[Result, ...] = (
     Result("npv", "number", "净现值", "net present value"),
     Result("irr", "rate", "内部收益率", "internal rate of return"),
     Result("mirr", "rate", "修正内部收益率", "modified internal rate of return (MIRR)"),
-    Result("irr_warning", "text", "IRR 提示", "IRR caution", False),
+    Result("irr_warning", "text", "IRR 提示", "IRR note", False),
     Result("years_to_target", "years", "达到目标收益年限", "years to reach the target return"),
     Result("required_annual_surplus", "number", "期限内回收所需年均盈余",
            "level yearly surplus to recover So in the horizon"),

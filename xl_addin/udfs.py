@@ -139,12 +139,12 @@ def renewal_mirr(renovation_surplus, operating_surpluses, finance_rate, reinvest
 @cash_flow_arguments
 @arg("lang", doc=LANG_DOC)
 def irr_warning(renovation_surplus, operating_surpluses, horizon=None, lang=None):
-    ("Empty where the flows have at most one IRR; else a warning listing every IRR above -100% and "
-     "pointing to NPV and MIRR (an empty year counts 0).")
+    ("Where the flows have several IRRs, a warning listing every IRR above -100% and pointing to NPV "
+     "and MIRR; else a short note: the one IRR, or none (an empty year counts 0).")
     language = check_lang(cells.text("lang", lang))
     so, sk, h, one = cells.flows(renovation_surplus, operating_surpluses, horizon)
     found = returns.irrs(so, sk, h)
-    return cells.column([returns.several_irrs_warning(rates, language) for rates in ([found] if one else found)])
+    return cells.column([returns.irrs_note(rates, language) for rates in ([found] if one else found)])
 
 
 @func(category=CATEGORY)
