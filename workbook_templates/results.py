@@ -229,7 +229,11 @@ def _check_block(wb: Workbook, ws: Worksheet, row: int, cash_row: int) -> None:
         verdict = _agrees(cell_ref(r, VALUE_COL), cell_ref(r, UNIT_COL), improves_on_excel=key == "irr")
         styles.FORMULA.apply(ws.cell(r, NOTE_COL, verdict), "text")
         ws.merge_cells(area(r, NOTE_COL, r, NOTE_COL + 1))
-        fit_height(ws, r, [(ws.cell(r, 1).value, WIDTHS[1]), (ws.cell(r, 2).value, WIDTHS[2])])
+        note = bilingual("results", "check_irr_note") if key == "irr" else None
+        styles.NOTE.apply(ws.cell(r, NOTE_COL + 2, note))
+        ws.merge_cells(area(r, NOTE_COL + 2, r, LAST_COL))
+        fit_height(ws, r, [(ws.cell(r, 1).value, WIDTHS[1]), (ws.cell(r, 2).value, WIDTHS[2]),
+                           (note or "", NOTE_WIDTH - WIDTHS[NOTE_COL] - WIDTHS[NOTE_COL + 1])])
         verdicts.append((key, cell_ref(r, NOTE_COL)))
     r = row + 2 + len(CHECKS)
     _label(ws, r, *_result_labels("excel_check"))
