@@ -323,7 +323,11 @@ def irr(renovation_surplus: object, operating_surpluses: object,
 
     With several sign changes a flow may have several IRRs; this is the one
     Excel's rule reaches from ``guess``: see :func:`irrs` for all of them, and
-    read the NPV or :func:`mirr` instead.
+    read the NPV or :func:`mirr` instead. Excel's rule may also settle on a
+    root below -100% (1 + r < 0, no economic meaning), even where the flows
+    change sign once: -70,000, 12,000, 15,000 gives -138.5% from 10% (Microsoft's
+    help page passes a guess of -10% to get -44.4%). Excel shows that number,
+    and so does this function; :func:`irrs` lists only rates above -100%.
 
     Excel equivalent: ``=IRR({So, S1, ..., Sn}, guess)`` on a range without
     blank cells (Excel skips a blank cell; here it is a year of 0).
@@ -336,6 +340,8 @@ def irr(renovation_surplus: object, operating_surpluses: object,
     0.093457
     >>> irr(-1000, [2100, -1100]), irr(-1000, [2100, -1100], guess=-0.05)
     (0.1, 0.0)
+    >>> round(irr(-70000, [12000, 15000]), 3), round(irr(-70000, [12000, 15000], guess=-0.1), 3)
+    (-1.385, -0.444)
     >>> irr(100, [10, 10])
     nan
 
