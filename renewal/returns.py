@@ -42,7 +42,8 @@ def excel_irr(values: Sequence[float], guess: float = 0.1) -> float:
     ``f'(x) = sum_t -t v_t / (1 + x)^(t + 1)``, t = 0, 1, ... over ``values``;
     stop when the step is at most 1e-7 (or not a number). The answer is the last
     ``x`` if that step was below 1e-7, else ``#NUM!``. ``values`` are what Excel
-    reads: blank cells already left out.
+    reads: blank cells already left out. (LibreOffice also shows exactly 0 for an
+    answer within 1e-7 of 0 when the guess is 0; that is not done here.)
 
     Excel equivalent: ``=IRR(values, guess)``. This is the plain rule, used for
     the native half of the templates' check block; :func:`irr` follows it and

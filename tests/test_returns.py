@@ -85,7 +85,8 @@ def test_the_generated_flows_cover_the_cases_the_issue_names() -> None:
     rates = irr(so, sk, h)
     assert len(FLOWS) >= 3000 and set(h) == set(range(1, 51))
     assert (changes >= 2).sum() > 500 and (changes == 1).sum() > 1500 and (changes == 0).sum() > 100
-    assert np.nanmin(rates) < -0.9 and np.nanmax(rates) > 9.0
+    assert ((rates > -1) & (rates < -0.9)).sum() > 10 and (rates > 9.0).sum() > 5
+    assert (rates < -1).sum() > 10  # Excel's rule reaching a root below -100%, as Excel shows it
     assert (sk == 0).any(axis=1).sum() > 300
 
 
