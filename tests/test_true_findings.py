@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -225,3 +226,31 @@ def test_zip_data_descriptors_and_another_workbook_path_read_the_same(tmp_path: 
     original, = _check(tmp_path / "original", {"original.xlsx": data}).files
     assert streamed_file.status == original.status == "ok"
     assert streamed_file.results == original.results
+
+
+def test_inspect_shows_what_the_reader_sees(tmp_path: Path, cases: dict[str, bytes],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    data = set_error(cases[JINSONG], *named_cell(cases[JINSONG], "in_city"), "VLOOKUP(1,#REF!,2)", "#N/A")
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    good.write_bytes(data)
+    bad.write_bytes(data[:100])
+    assert main(["inspect", str(good), str(bad), "--format", "json", "--lang", "en"]) == 1
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first["names"]["in_city"] == "'Project'!$C$7"
+    assert first["tables"]["tblRenovation"]["sheet"] == "Renovation"
+    assert first["tables"]["tblRenovation"]["columns"][:4] == ["item", "kind", "source", "amount"]
+    assert first["sheets"]["Project"]["C7"] == {"value": None, "formula": True, "error": "#N/A"}
+    assert first["sheets"]["Project"]["C14"] == {"value": 0.08, "formula": False, "error": None}
+    assert second == {"file": str(bad), "findings": [{
+        "code": "NOT_A_WORKBOOK", "severity": "error", "sheet": None, "cell": None,
+        "message": "corrupt, or not an Excel workbook (not a zip archive)"}]}
+    assert main(["--lang", "en", "inspect", str(good)]) == 0
+    assert "#N/A  (=)" in capsys.readouterr().out
+    assert main(["inspect", str(tmp_path / "none.xlsx")]) == 2
+
+
+def test_global_options_go_before_or_after_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cases", "--lang", "en"]) == 0
+    after = capsys.readouterr().out
+    assert main(["--lang", "en", "cases"]) == 0
+    assert capsys.readouterr().out == after and after.startswith("The paper's reference cases")
