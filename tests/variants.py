@@ -9,7 +9,7 @@ SDK, Access exports or streaming writers do. XML is rewritten with lxml (no
 DTDs, entities nor network); the few spellings lxml never writes (single
 quotes, spaces inside tags, byte-order marks) are applied to its output.
 
-    >>> len(VARIANTS), VARIANTS["strict"].description[:64]
+    >>> len(VARIANTS), VARIANTS["strict"].description[:63]
     (13, 'Strict Open XML: the purl.oclc.org namespaces for SpreadsheetML')
 
 Used by the corpus tests (tests/test_variants.py, tests/test_corpus.py) and importable by benchmarks:
