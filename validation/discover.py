@@ -1,4 +1,8 @@
-"""Discover the workbooks below a folder: .xlsx and .xlsm, recursively, in a stable order.
+"""Discover the workbooks below a folder, recursively, in a stable order.
+
+Every spreadsheet file is listed, also those the batch cannot read (.xls,
+.xlsb, .ods, WPS's .et): they become findings, so that no submission silently
+vanishes from the nightly check.
 
 Skipped: Excel's lock files (``~$name.xlsx``, left while a workbook is open),
 hidden files and everything inside hidden folders (names starting with a dot).
@@ -10,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-EXTENSIONS = (".xlsx", ".xlsm")
+EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
 
 
 def _hidden(name: str) -> bool:
@@ -22,10 +26,10 @@ def discover(folder: str | Path) -> list[str]:
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     for name in ["b.xlsx", "a/c.XLSM", "~$b.xlsx", ".x.xlsx", ".git/d.xlsx", "e.xls"]:
+    ...     for name in ["b.xlsx", "a/c.XLSM", "~$b.xlsx", ".x.xlsx", ".git/d.xlsx", "e.xls", "f.csv"]:
     ...         p = Path(d, name); p.parent.mkdir(exist_ok=True); _ = p.write_bytes(b"")
     ...     discover(d)
-    ['a/c.XLSM', 'b.xlsx']
+    ['a/c.XLSM', 'b.xlsx', 'e.xls']
     """
     root = Path(folder)
     found = []
