@@ -160,8 +160,9 @@ def load(root: str | Path, file: str, limits: Limits) -> Loaded | Extraction:
         if len(data) > limits.max_file_bytes:
             size = path.stat().st_size
             return Extraction(file, _sha256(path), size, False, [too_large(file, size, limits)])
-    except OSError as exc:
-        return Extraction(file, None, None, False, [broken(file, f"无法读取：{exc}", f"cannot read: {exc}")])
+    except OSError as exc:  # the file could not be opened (permissions, removed meanwhile): not its content
+        reason = exc.strerror or type(exc).__name__
+        return Extraction(file, None, None, False, [Finding(file, "CANNOT_OPEN", params={"reason": reason})])
     return Loaded(file, data, hashlib.sha256(data).hexdigest())
 
 
