@@ -70,6 +70,11 @@ class Entry:
     def id(self) -> str:
         return f"{self.writer}/{self.path.name}"
 
+    @property
+    def project(self) -> bool:
+        """Shaped like a project workbook (the batch checks it)."""
+        return bool(self.sample or self.template or self.writer == "openpyxl/changed")
+
 
 @dataclass
 class Corpus:

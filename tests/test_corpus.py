@@ -95,7 +95,7 @@ def _batch_name(entry: Entry) -> str:
 
 
 def _batchable(corpus: Corpus) -> Iterator[Entry]:
-    yield from (e for e in corpus.entries if e.sample or e.template or e.writer == "openpyxl/changed")
+    yield from (e for e in corpus.entries if e.project)
 
 
 @pytest.fixture(scope="session")
