@@ -1,8 +1,8 @@
 """A worksheet's cells as SpreadsheetML stores them (ECMA-376 Part 1, 18.3 and 18.4).
 
-One function per part the cells need: :func:`shared_strings` (the shared
+One reader per part the cells need: :class:`SharedStrings` (the shared
 string table), :func:`date_styles` (which cell styles show a number as a
-date), :func:`sheet_cells` (every non-empty cell of one worksheet). Followed
+date), :class:`Sheet` (the non-empty cells of one worksheet, all or an area's). Followed
 from the specification rather than from one writer's habits:
 
 * a row's ``r`` and a cell's ``r`` are optional: a row without one follows the
@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Container
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -65,6 +66,7 @@ def column_index(letters: str) -> int:
     return index - 1
 
 
+@lru_cache(maxsize=1 << 16)
 def position(address: str) -> Position:
     """The (row, column) of an A1 address (``$`` allowed).
 
@@ -125,9 +127,19 @@ def rich_text(item: etree._Element) -> str:
     return xstring("".join(texts))
 
 
-def shared_strings(root: etree._Element) -> list[str]:
-    """The shared string table, in order."""
-    return [rich_text(item) for item in root if local(item.tag) == "si"]
+class SharedStrings:
+    """The shared string table: each item's text made when a cell first refers to it."""
+
+    def __init__(self, root: etree._Element | None = None) -> None:
+        self._items = [] if root is None else [item for item in root if local(item.tag) == "si"]
+        self._texts: dict[int, str] = {}
+
+    def __getitem__(self, index: int) -> str:
+        if index not in self._texts:
+            if index < 0:
+                raise IndexError(index)
+            self._texts[index] = rich_text(self._items[index])
+        return self._texts[index]
 
 
 BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
@@ -186,7 +198,7 @@ def serial(iso: str, date1904: bool) -> float:
 class SheetContext:
     """What reading a sheet's cells needs from the rest of the workbook."""
 
-    strings: list[str]
+    strings: SharedStrings
     dates: frozenset[int]
     date1904: bool
 
@@ -195,43 +207,58 @@ Ranges = list[tuple[Position, Position]]
 """The first and last cell of each range an array formula fills."""
 
 
-def sheet_cells(root: etree._Element, context: SheetContext, name: str = "") -> tuple[dict[Position, Cell], Ranges]:
-    """Every non-empty cell of a worksheet (a value, a formula or an error), by position, and
-    the ranges its array formulas fill (their stored cells are marked as formula cells)."""
-    ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    data = root.find(f"{ns}sheetData")
-    cells: dict[Position, Cell] = {}
-    arrays: Ranges = []
-    row_index = -1
-    for row in data.iterchildren(f"{ns}row") if data is not None else ():
-        number = row.get("r")
-        row_index = int(number) - 1 if number else row_index + 1
-        col = -1
-        for c in row.iterchildren(f"{ns}c"):
-            ref = c.get("r")
-            if ref:
-                row_at, col = position(ref)
-            else:
-                row_at, col = row_index, col + 1
-            cell, array = _cell(c, ns, context, f"{name}!{ref or a1_text(row_at, col)}")
-            if array:
-                arrays.append(span(array))
-            if cell is not None and cell != EMPTY:
-                cells[(row_at, col)] = cell
-    for first, last in arrays:
-        for at in _inside(cells, first, last):
-            cells[at] = Cell(cells[at].value, True, cells[at].error, cells[at].date)
-    return cells, arrays
+class Sheet:
+    """A worksheet's parsed part: its cells read on demand, all or those of an area."""
+
+    def __init__(self, root: etree._Element, context: SheetContext, name: str = "") -> None:
+        self.ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        self.data = root.find(f"{self.ns}sheetData")
+        self.context, self.name = context, name
+        self.arrays: Ranges = [] if self.data is None else [
+            span(f.get("ref") or "") for f in self.data.iter(f"{self.ns}f") if f.get("t") == "array" and f.get("ref")]
+        """The ranges its array formulas fill (a dynamic array's spill range, a CSE block)."""
+
+    def cells(self, area: tuple[Position, Position] | None = None,
+              only: Container[Position] | None = None) -> dict[Position, Cell]:
+        """The non-empty cells (a value, a formula or an error) by position: all, or those inside
+        ``area`` (first and last cell) and, if given, in ``only``. A stored cell inside an
+        array formula's range is a formula cell."""
+        (top, left), (bottom, right) = area or ((0, 0), (1 << 20, 1 << 14))
+        ns, cells = self.ns, {}
+        row_index = -1
+        for row in self.data.iterchildren(f"{ns}row") if self.data is not None else ():
+            number = row.get("r")
+            row_index = int(number) - 1 if number else row_index + 1
+            if not top <= row_index <= bottom:
+                continue
+            anchor, steps = None, 0  # the last cell with an address, and the cells after it
+            for c in row.iterchildren(f"{ns}c"):
+                ref = c.get("r")
+                if ref:
+                    anchor, steps = ref, 0
+                else:
+                    steps += 1
+                if not len(c):  # no <v>, <f> or <is>: a styled empty cell (most of a template's cells)
+                    continue
+                at = (row_index, (position(anchor)[1] if anchor else -1) + steps) if steps else position(ref)
+                if not left <= at[1] <= right or (only is not None and at not in only):
+                    continue
+                cell = _cell(c, ns, self.context, f"{self.name}!{ref or a1_text(*at)}")
+                if cell is not None:
+                    cells[at] = cell
+        for first, last in self.arrays:
+            for at, cell in cells.items():
+                if not cell.formula and first[0] <= at[0] <= last[0] and first[1] <= at[1] <= last[1]:
+                    cells[at] = Cell(cell.value, True, cell.error, cell.date)
+        return cells
+
+    def in_array(self, at: Position) -> bool:
+        """Whether a position lies in an array formula's range."""
+        return any(a[0] <= at[0] <= b[0] and a[1] <= at[1] <= b[1] for a, b in self.arrays)
 
 
-def _inside(cells: dict[Position, Cell], first: Position, last: Position) -> Iterable[Position]:
-    return [at for at in cells if first[0] <= at[0] <= last[0] and first[1] <= at[1] <= last[1]
-            and not cells[at].formula]
-
-
-def _cell(c: etree._Element, ns: str, context: SheetContext, where: str) -> tuple[Cell | None, str | None]:
-    """One ``<c>`` (None when it holds nothing: a styled empty cell), and the range its array
-    formula fills, if it has one."""
+def _cell(c: etree._Element, ns: str, context: SheetContext, where: str) -> Cell | None:
+    """One ``<c>`` (None when it holds nothing: a styled empty cell)."""
     kind = c.get("t") or "n"
     formula, stored, inline, has_v = None, None, None, False
     for child in c:
@@ -242,10 +269,8 @@ def _cell(c: etree._Element, ns: str, context: SheetContext, where: str) -> tupl
             stored, has_v = child.text, True
         elif tag == f"{ns}is":
             inline = child
-    has_formula = formula is not None
-    array = formula.get("ref") if has_formula and formula.get("t") == "array" else None
-    return _value(kind, stored, has_v=has_v, inline=inline, style=c.get("s"), has_formula=has_formula,
-                  context=context, where=where), array
+    return _value(kind, stored, has_v=has_v, inline=inline, style=c.get("s"), has_formula=formula is not None,
+                  context=context, where=where)
 
 
 def _value(kind: str, stored: str | None, *, has_v: bool, inline: etree._Element | None, style: str | None,
@@ -253,11 +278,13 @@ def _value(kind: str, stored: str | None, *, has_v: bool, inline: etree._Element
     """A cell from its type, its stored ``<v>`` text (``has_v``: whether it has a ``<v>``),
     its inline string and its style."""
     if kind == "inlineStr":
-        return Cell(rich_text(inline) if inline is not None else None, has_formula)
+        text = rich_text(inline) if inline is not None else None
+        return Cell(text, has_formula) if text is not None or has_formula else None
     if kind == "e":
-        return Cell(None, has_formula, stored.strip() if stored and stored.strip() else None)
+        error = stored.strip() if stored and stored.strip() else None
+        return Cell(None, has_formula, error) if error or has_formula else None
     if kind == "str":
-        return Cell(xstring(stored or "") if has_v else None, has_formula)
+        return Cell(xstring(stored or ""), has_formula) if has_v else (Cell(None, True) if has_formula else None)
     if stored is None or (kind != "s" and not stored.strip()):
         return Cell(None, True) if has_formula else None
     try:

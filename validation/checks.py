@@ -12,6 +12,7 @@ declared pattern, once the model has recomputed them.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,12 +22,14 @@ import numpy as np
 import pandas as pd
 
 from renewal.fit import site_attributes
+from renewal.language import message
 from renewal.policy import added_floor_area_share, policy_breaches
-from validation.extract import YEAR_COLUMNS
+from validation.extract import YEAR_COLUMNS, DateValue, ErrorValue
 from validation.findings import Finding, check_table, display
 from validation.pandera_loader import pa
 from validation.schemas import (
     CODE_LISTS,
+    NAME_ERROR,
     NUMERIC_KINDS,
     SITE_KINDS,
     DeclaredPattern,
@@ -81,7 +84,9 @@ def _typed(frame: pd.DataFrame, *, required: pd.Series, numeric: pd.Series, whol
            codes: pd.Series, minimum: pd.Series, maximum: pd.Series) -> pd.DataFrame:
     """``frame`` with the columns of :class:`~validation.schemas.TypedCells`, plus the
     ``range`` and ``expected`` texts its messages show."""
+    kinds = frame["value"].map(type, na_action=None)
     out = frame.assign(required=required.astype(bool), number=numbers(frame["value"]),
+                       error=kinds.eq(ErrorValue), date=kinds.eq(DateValue),
                        numeric=numeric.astype(bool),
                        whole=whole.astype(bool), codes=codes.astype(object),
                        minimum=minimum.astype(float), maximum=maximum.astype(float))
@@ -347,6 +352,22 @@ def result_findings(results: pd.DataFrame, expected: pd.DataFrame, fit: pd.DataF
     stated["agrees"] = pd.Series(agrees(stated["value"], stated["expected"]), index=stated.index,
                                  dtype=bool)
     first: dict[tuple[str, str | None, str], Finding] = {}
+    not_calculated: dict[str, list[Finding]] = {}
     for found in sorted(findings_of(StatedResults, stated), key=Finding.sort_key):
-        first.setdefault((found.file, found.field, found.code), found)
-    return [*first.values(), *findings_of(DeclaredPattern, fit)]
+        if found.code == "RESULT_NOT_CALCULATED":
+            not_calculated.setdefault(found.file, []).append(found)
+        else:
+            first.setdefault((found.file, found.field, found.code), found)
+    return [*first.values(), *(_not_calculated(cells) for cells in not_calculated.values()),
+            *findings_of(DeclaredPattern, fit)]
+
+
+def _not_calculated(cells: list[Finding]) -> Finding:
+    """One note for a file whose results were never calculated, at its first such cell: how
+    many cells, and why (functions not loaded: #NAME?; or no cached value at all)."""
+    unknown = any(f.value == NAME_ERROR for f in cells)
+    how = "functions" if unknown else "no_value"
+    return dataclasses.replace(cells[0], value=None, params={
+        "count": len(cells),
+        "how_zh": message("not_calculated", how, "zh", package="validation"),
+        "how_en": message("not_calculated", how, "en", package="validation")})

@@ -42,3 +42,20 @@ def discover(folder: str | Path) -> list[str]:
             if path.is_file():
                 found.append(path.relative_to(root).as_posix())
     return sorted(found)
+
+
+def submissions(path: str | Path) -> tuple[Path, list[str]]:
+    """The folder to read from and the workbooks in it: a folder's :func:`discover`, or a
+    single file as a folder of one (its own folder, and its name).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = Path(d, "a.xlsx").write_bytes(b"")
+    ...     root, files = submissions(Path(d, "a.xlsx"))
+    ...     root == Path(d), files
+    (True, ['a.xlsx'])
+    """
+    path = Path(path)
+    if path.is_file():
+        return path.parent, [path.name]
+    return path, discover(path)

@@ -242,8 +242,11 @@ class _Reader:
         if missing:
             return
         first_row, first_col = data.first
-        for i, raw in enumerate(data.rows):
-            values = {c: input_value(raw[index[c]]) for c in wanted}
+        by_row: dict[int, dict[int, Cell]] = {}
+        for (r, c), cell in data.cells.items():
+            by_row.setdefault(r, {})[c] = cell
+        for i, raw in sorted(by_row.items()):
+            values = {c: input_value(raw[index[c]]) if index[c] in raw else None for c in wanted}
             if all(v is None for v in values.values()):
                 continue
             last_year = max((k for k, c in enumerate(YEAR_COLUMNS, 1) if values.get(c) is not None),

@@ -140,7 +140,7 @@ class Package:
         """The workbook part, as the package's relationships name it (``xl/workbook.xml``
         where a package has no relationships part, as some old writers leave it)."""
         for rel in self.relationships(""):
-            if rel.kind == OFFICE_DOCUMENT and self.has(rel.target):
+            if rel.kind == OFFICE_DOCUMENT:
                 return rel.target
         if self.has("xl/workbook.xml"):
             return "xl/workbook.xml"

@@ -26,12 +26,11 @@ from validation.cells import (
     Cell,
     CellValue,
     Position,
-    Ranges,
+    SharedStrings,
+    Sheet,
     SheetContext,
     column_index,
     date_styles,
-    shared_strings,
-    sheet_cells,
     span,
     xstring,
 )
@@ -127,13 +126,19 @@ class TableInfo:
 
 @dataclass(frozen=True)
 class TableData:
-    """A named Excel table's data: its sheet, column names, first data cell, and the data rows
-    (one :class:`Cell` per column, empty cells included)."""
+    """A named Excel table's data: its sheet, column names, first data cell, how many data
+    rows it has, and its non-empty data cells by (row, column) from the first data cell."""
 
     sheet: str
     columns: tuple[str, ...]
     first: Position
-    rows: list[list[Cell]]
+    height: int
+    cells: dict[Position, Cell]
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        """The data rows, one :class:`Cell` per column, empty cells included."""
+        return [[self.cells.get((r, c), EMPTY) for c in range(len(self.columns))] for r in range(self.height)]
 
 
 def clean(value: object) -> CellValue:
@@ -160,7 +165,7 @@ class Workbook:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 parts = {info.filename: unpack(data, info) for info in archive.infolist()}
         self.package = Package(parts)
-        self._sheets: dict[str, tuple[dict[Position, Cell], Ranges]] = {}
+        self._sheets: dict[str, Sheet] = {}
 
     def close(self) -> None:
         """Drop the parsed sheets."""
@@ -225,24 +230,32 @@ class Workbook:
         strings = self._related("sharedStrings")
         pr = next((c for c in self._main[1] if local(c.tag) == "workbookPr"), None)
         date1904 = pr is not None and (pr.get("date1904") or "").lower() in ("1", "true")
-        return SheetContext(shared_strings(strings) if strings is not None else [],
+        return SheetContext(SharedStrings(strings),
                             date_styles(self._related("styles")), date1904)
 
-    def _parsed(self, sheet: str) -> tuple[dict[Position, Cell], Ranges]:
+    def _sheet(self, sheet: str) -> Sheet:
+        """A sheet's part, parsed once (an empty sheet where its part is missing)."""
         if sheet not in self._sheets:
             part = self.sheet_parts[sheet]
-            self._sheets[sheet] = sheet_cells(self.package.xml(part), self._context, sheet) if part else ({}, [])
+            root = self.package.xml(part) if part else etree.Element("worksheet")
+            self._sheets[sheet] = Sheet(root, self._context, sheet)
         return self._sheets[sheet]
 
     def sheet(self, sheet: str) -> dict[Position, Cell]:
-        """Every non-empty cell of a sheet (parsed once)."""
-        return self._parsed(sheet)[0]
+        """Every non-empty cell of a sheet."""
+        return self._sheet(sheet).cells()
 
     def cells(self, sheet: str, positions: Iterable[Position]) -> dict[Position, Cell]:
         """The given cells of a sheet: an empty :class:`Cell` where nothing is stored, one
         marked as a formula cell where nothing is stored inside an array formula's range."""
-        cells, arrays = self._parsed(sheet)
-        return {at: cells.get(at) or (_ARRAY_MEMBER if _inside_any(at, arrays) else EMPTY) for at in positions}
+        wanted = set(positions)
+        if not wanted:
+            return {}
+        area = ((min(r for r, _ in wanted), min(c for _, c in wanted)),
+                (max(r for r, _ in wanted), max(c for _, c in wanted)))
+        found = self._sheet(sheet)
+        cells = found.cells(area, wanted)
+        return {at: cells.get(at) or (_ARRAY_MEMBER if found.in_array(at) else EMPTY) for at in wanted}
 
     @cached_property
     def tables(self) -> dict[str, TableInfo]:
@@ -268,17 +281,13 @@ class Workbook:
         info = self.tables[name]
         (top, left), (bottom, right) = span(info.ref)
         first = top + info.header_rows
-        cells = self.sheet(info.sheet)
-        rows = [[cells.get((r, c), EMPTY) for c in range(left, right + 1)]
-                for r in range(first, bottom - info.totals_rows + 1)]
-        return TableData(info.sheet, info.columns, (first, left), rows)
+        last = bottom - info.totals_rows
+        cells = self._sheet(info.sheet).cells(((first, left), (last, right)))
+        return TableData(info.sheet, info.columns, (first, left), max(last - first + 1, 0),
+                         {(r - first, c - left): cell for (r, c), cell in cells.items()})
 
 
 _ARRAY_MEMBER = Cell(None, True)
-
-
-def _inside_any(at: Position, ranges: Ranges) -> bool:
-    return any(a[0] <= at[0] <= b[0] and a[1] <= at[1] <= b[1] for a, b in ranges)
 
 
 def _table_info(root: etree._Element, sheet: str) -> TableInfo:
