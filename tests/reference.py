@@ -21,7 +21,9 @@ The normalisation, all of it (everything else must be equal, with its type):
   renaming, as Apache POI's strict converter does);
 - tables: by display name (the name formulas use; Excel writes ``name`` equal to it);
 - names: every workbook-scoped name openpyxl reads, with its reference text as stored; a name of
-  ours that openpyxl reads as sheet-scoped is not compared;
+  ours that openpyxl reads as sheet-scoped is not compared, nor is a built-in one (``_xlnm.``,
+  ECMA-376 Part 1, 18.2.5: print areas and titles, filter ranges, Gnumeric's sheet titles), which
+  openpyxl keeps as sheet attributes or drops;
 - a formula cell is what openpyxl reads as a formula (``data_type == "f"``, shared formula members
   included) or an ``ArrayFormula``, and every cell inside an array formula's range.
 """
@@ -184,8 +186,8 @@ def differences(ours: dict[str, Any], ref: dict[str, Any], limit: int = 20) -> l
     for name, text in ref["names"].items():
         if ours["names"].get(name) != text:
             found.append(f"name {name}: ours {ours['names'].get(name)!r}, openpyxl {text!r}")
-    found += [f"name {name}: ours only" for name in ours["names"]
-              if name not in ref["names"] and name not in ref["local_names"]]
+    found += [f"name {name}: ours only" for name in ours["names"] if name not in ref["names"]
+              and name not in ref["local_names"] and not name.startswith("_xlnm.")]
     if ours["tables"] != ref["tables"]:
         found.append(f"tables: ours {ours['tables']}, openpyxl {ref['tables']}")
     if set(ours["sheets"]) != set(ref["sheets"]):

@@ -84,7 +84,7 @@ class Package:
         after its data (sizes and CRC unknown when the local header is written), as streaming writers do."""
         buffer = io.BytesIO()
         target: io.RawIOBase | io.BytesIO = _Unseekable(buffer) if descriptors else buffer
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:  # type: ignore[arg-type]
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:  # type: ignore[arg-type]
             for name, data in self.parts.items():
                 z.writestr(name, data)
         return buffer.getvalue()
