@@ -44,8 +44,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "operation": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "site": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "results": ("file", "field", "year", "sheet", "cell", "value", "formula"),
+    "tables": ("file", "table"),
 }
-"""The long frames: one row per cell, each with its file, sheet and cell (A1)."""
+"""The long frames: one row per cell, each with its file, sheet and cell (A1); and the tables
+each file's reading found (a rule over a table's rows must not read a missing table as empty)."""
 DTYPES = {"row": "int64", "year": "int64", "formula": "bool", "value": object}
 """Column types of the long frames (text for the columns not listed), also when a frame is empty."""
 
@@ -242,6 +244,7 @@ class _Reader:
                                          params={"name": f"{table.name}[{column}]"}))
         if missing:
             return
+        self.rows["tables"].append((self.file, table.name))
         first_row, first_col = data.first
         by_row: dict[int, dict[int, Cell]] = {}
         for (r, c), cell in data.cells.items():
