@@ -163,6 +163,8 @@ EXCEL_CHECK_OK = "一致 OK"
 """What ``res_excel_check`` shows when the renewal functions agree with Excel's own."""
 EXCEL_CHECK_MISMATCH = "不一致 MISMATCH"
 """How ``res_excel_check`` starts when they do not; the names of the functions that differ follow."""
+EXCEL_CHECK_NOT_CALCULATED = "未计算 NOT CALCULATED"
+"""What ``res_excel_check`` shows when the add-in's functions did not run (``#NAME?``: not loaded)."""
 
 META_NAMES = ("meta_template_id", "meta_template_version")
 

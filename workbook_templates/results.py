@@ -204,11 +204,14 @@ CHECKS = (  # key, our result, Excel's own function over the same cells ({flows}
 
 def _agrees(ours: str, native: str, improves_on_excel: bool) -> str:
     """OK where both are the same number (1e-9 relative), or both errors; for IRR also where
-    Excel shows an error and the add-in the one root (the documented improvement)."""
+    Excel shows an error and the add-in the one root (the documented improvement). NOT
+    CALCULATED where the add-in's function did not run (``#NAME?``: the add-in is not loaded)."""
     ok, mismatch = f'"{contract.EXCEL_CHECK_OK}"', f'"{contract.EXCEL_CHECK_MISMATCH}"'
-    excel_error = ok if improves_on_excel else f"IF(ISERROR({ours}),{ok},{mismatch})"
+    not_run = f'"{contract.EXCEL_CHECK_NOT_CALCULATED}"'
+    ours_error = f"IF(ERROR.TYPE({ours})=5,{not_run},IF(ISERROR({native}),{ok},{mismatch}))"
     same = f"IF(ABS({ours}-{native})<=1E-9*MAX(1,ABS({native})),{ok},{mismatch})"
-    return _guard(f"IF(ISERROR({native}),{excel_error},IF(ISERROR({ours}),{mismatch},{same}))")
+    excel_error = ok if improves_on_excel else mismatch
+    return _guard(f"IF(ISERROR({ours}),{ours_error},IF(ISERROR({native}),{excel_error},{same}))")
 
 
 def _check_block(wb: Workbook, ws: Worksheet, row: int, cash_row: int) -> None:
@@ -237,10 +240,11 @@ def _check_block(wb: Workbook, ws: Worksheet, row: int, cash_row: int) -> None:
         verdicts.append((key, cell_ref(r, NOTE_COL)))
     r = row + 2 + len(CHECKS)
     _label(ws, r, *_result_labels("excel_check"))
-    ok = f'"{contract.EXCEL_CHECK_OK}"'
+    ok, not_run = f'"{contract.EXCEL_CHECK_OK}"', f'"{contract.EXCEL_CHECK_NOT_CALCULATED}"'
+    any_not_run = f"OR({','.join(f'{cell}={not_run}' for _, cell in verdicts)})"
     all_ok = f"AND({','.join(f'{cell}={ok}' for _, cell in verdicts)})"
     names = "&".join(f'IF({cell}={ok},"","{key.upper()} ")' for key, cell in verdicts)
-    check = f'IF({all_ok},{ok},"{contract.EXCEL_CHECK_MISMATCH}: "&TRIM({names}))'
+    check = f'IF({any_not_run},{not_run},IF({all_ok},{ok},"{contract.EXCEL_CHECK_MISMATCH}: "&TRIM({names})))'
     styles.FORMULA.apply(ws.cell(r, VALUE_COL, _guard(check)), "text")
     ws.merge_cells(area(r, VALUE_COL, r, UNIT_COL))
     note = _note(ws, r, "excel_check")
