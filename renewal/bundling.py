@@ -377,4 +377,5 @@ def plan_bundles(npv: object, districts: object = None, max_size: object = None,
         package[i] = len(package_district) if lead < 0 else numbers[(key, lead)]
     package_npv, package_subsidy = package_subsidies(values, package)
     return BundlePlan(package, tuple(package_district), package_npv, package_subsidy,
-                      no_bundling_subsidy(values), district_bound(values, keys), lower, optimal)
+                      no_bundling_subsidy(values), district_bound(values, keys),
+                      min(lower, float(package_subsidy.sum())), optimal)

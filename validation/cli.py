@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from renewal.cases import CaseResult, evaluate_cases
 from renewal.language import DEFAULT_LANG, LANGS, message
+from validation import bundle
 from validation.tables import render
 from workbook_templates.command import add_template_parser
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     cases.set_defaults(run=cmd_cases)
     add_batch_parser(sub)
     add_template_parser(sub)
+    bundle.add_parser(sub)
     return parser
 
 
