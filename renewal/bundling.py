@@ -52,6 +52,11 @@ import numpy as np
 from renewal.errors import RenewalInputError
 from renewal.inputs import as_finite
 
+
+class SolverUnavailableError(RenewalInputError):
+    """scipy, whose HiGHS solves the plan, is not installed."""
+
+
 RELATIVE_TOLERANCE = 1e-9
 """Two subsidies closer than this (relative to the district's largest |NPV|) count as equal."""
 
@@ -147,8 +152,13 @@ class Program:
 
     def solve(self, time_limit: float) -> object:
         """``scipy.optimize.milp`` (HiGHS) to a zero gap, within ``time_limit`` seconds."""
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import coo_array
+        try:
+            from scipy.optimize import Bounds, LinearConstraint, milp
+            from scipy.sparse import coo_array
+        except ImportError:
+            raise SolverUnavailableError(
+                "the bundling planner needs scipy: pip install 'renewal-balance[bundle]' "
+                "(in xlwings Lite, add scipy to requirements.txt)") from None
 
         a = coo_array((self.coefs, (self.rows, self.cols)), shape=self.shape).tocsr()
         return milp(self.cost, integrality=self.integral, bounds=Bounds(np.zeros(self.cost.size), self.var_upper),

@@ -126,9 +126,13 @@ def test_bad_input_names_the_argument(kwargs: dict[str, object], message: str) -
         plan_bundles(**kwargs)
 
 
-def test_renewal_imports_without_scipy() -> None:
+def test_renewal_imports_without_scipy_and_the_planner_says_what_it_needs() -> None:
     code = ("import sys; sys.modules['scipy'] = None\n"
             "import renewal, renewal.bundling\n"
-            "print(renewal.bundling.no_bundling_subsidy([-1, 2]))\n")
+            "print(renewal.bundling.no_bundling_subsidy([-1, 2]))\n"
+            "try:\n    renewal.bundling.plan_bundles([-1, 2], max_size=2)\n"
+            "except renewal.bundling.SolverUnavailableError as exc:\n    print(exc)\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.strip() == "1.0"
+    assert out.stdout.splitlines() == [
+        "1.0", "the bundling planner needs scipy: pip install 'renewal-balance[bundle]' "
+        "(in xlwings Lite, add scipy to requirements.txt)"]

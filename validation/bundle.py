@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from renewal.bundling import BundlePlan, plan_bundles
+from renewal.errors import RenewalInputError
 from renewal.language import LANGS
 from validation.atomic import ReportFolderError, replace_folder
 from validation.bundle_sources import BundleSourceError, Projects, read_source, text
@@ -146,7 +147,7 @@ def command(args: argparse.Namespace) -> int:
     except ReportFolderError as exc:
         print(f"renewal bundle: {text('error', 'cannot_write', lang, reason=exc)}", file=sys.stderr)
         return 2
-    except BundleSourceError as exc:
+    except (BundleSourceError, RenewalInputError) as exc:
         print(f"renewal bundle: {exc}", file=sys.stderr)
         return 2
     money = "{:,.1f}".format
