@@ -347,9 +347,10 @@ def plan_bundles(npv: object, districts: object = None, max_size: object = None,
 
     Formula: minimise ``sum_p max(0, -sum_{i in p} NPV_i)`` over partitions of the
     projects into packages of one district and at most ``max_size`` projects
-    (``None``: no limit); then, at that minimum, the most loss-making projects in
-    packages that need no subsidy. ``time_limit``: seconds for the whole plan (default
-    none), shared among districts, smallest first.
+    (``None``: no limit); then, at that minimum, the fewest projects in packages of two
+    or more. ``time_limit``: seconds for the whole plan (default none), shared among
+    districts, smallest first; a district the solver could not finish keeps the best
+    plan found (at worst its projects alone) and ``optimal`` is False.
 
     Excel equivalent: none built in (Excel Solver with a model built per portfolio).
 

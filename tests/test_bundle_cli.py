@@ -152,3 +152,20 @@ def test_messages_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     source = write_csv(tmp_path / "p.csv", "project_id,npv\nA,1\nA,2\n")
     assert main(["--lang", "zh", "bundle", str(source), "--out", str(tmp_path / "plan")]) == 2
     assert "项目编号 A 重复" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_real_batch_report_of_the_samples(tmp_path: Path) -> None:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for sample in sorted((ROOT / "samples").glob("*.xlsx")):
+        (folder / sample.name).write_bytes(sample.read_bytes())
+    assert main(["--lang", "en", "batch", str(folder), "--out", str(tmp_path / "report"), "--workers", "1"]) == 0
+    assert run(tmp_path / "report", "--out", tmp_path / "plan", "--max-size", "2") == 0
+    plan = plan_of(tmp_path / "plan")
+    report = json.loads((tmp_path / "report" / "results.json").read_text("utf-8"))
+    records = [f["results"] for f in report["files"]]
+    assert [(p["project_id"], p["district"], p["npv"]) for p in plan["projects"]] == [
+        (r["project_id"], r["district"], r["npv"]) for r in records]
+    assert {r["district"] for r in records} >= {"Liwan", "Jiulongpo"}
+    assert plan["total_subsidy"] == pytest.approx(plan["baselines"]["no_bundling"])  # one project a district

@@ -150,6 +150,8 @@ def read_portfolio(path: Path, rate: float | None, lang: str) -> Projects:
     first, _ = _named(book, "pf_id", path, lang)
     grids = {name: _named(book, name, path, lang)[1] for name in PORTFOLIO_BUNDLE_NAMES}
     filled = [i for i, row in enumerate(grids["pf_id"]) if row[0] is not None and str(row[0]).strip()]
+    if not filled:
+        raise BundleSourceError(text("error", "no_projects", lang, path=path))
 
     def numbers(name: str, i: int, empty: float | None = None) -> list[float]:
         return [empty if v is None and empty is not None else _number(v, path, first + i, name, lang)
