@@ -160,9 +160,11 @@ def command(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """``renewal bundle SOURCE --out PLAN [--max-size K] [--rate R] [--time-limit S] [--lang zh|en]``."""
-    bundle = sub.add_parser("bundle", help="plan district packages that need the least subsidy (片区统筹)")
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``renewal bundle SOURCE --out PLAN [--max-size K] [--rate R] [--time-limit S] [--lang zh|en]``;
+    ``common``: the options every subcommand takes (``--lang``)."""
+    bundle = sub.add_parser("bundle", parents=[common],
+                            help="plan district packages that need the least subsidy (片区统筹)")
     bundle.add_argument("source", help="a portfolio workbook, a batch report folder (results.json) "
                                        "or a CSV with project_id,npv[,district]")
     bundle.add_argument("--out", required=True, help="plan folder for plan.json and plan.xlsx (replaced atomically)")
@@ -173,6 +175,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bundle.add_argument("--time-limit", metavar="S", default=None,
                         help=f"seconds for the solver (default {DEFAULT_TIME_LIMIT:g}); past them the best "
                              "plan found and its gap")
-    bundle.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                        help="language of messages and plan.xlsx: zh or en (as renewal --lang)")
     bundle.set_defaults(run=command)
