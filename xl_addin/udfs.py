@@ -23,11 +23,18 @@ from renewal import cashflow, fit, patterns, stages
 from renewal.errors import RenewalInputError
 from renewal.language import check_lang
 from xl_addin import cells
+from xl_addin.udfs_whatif import risk_profile, scenarios, sensitivity, subsidy_gap
 
 __all__ = [
     "balance_status", "lease_surplus", "operating_surpluses", "package_balance", "pattern_fit",
     "pattern_name", "pattern_reasons", "pattern_scores", "payback_years", "policy_guidance",
     "renewal_irr", "renewal_npv", "required_annual_surplus", "stage_surplus", "years_to_return",
+]
+__all__ += [  # the what-if, from xl_addin.udfs_whatif
+    "risk_profile",
+    "scenarios",
+    "sensitivity",
+    "subsidy_gap",
 ]
 
 CATEGORY = "Renewal 老旧小区更新"
