@@ -12,7 +12,9 @@ balance status, packages), ``patterns`` (the catalogue), ``fit`` (pattern
 scores and reasons), ``policy`` (policy limits), ``appraisal`` (all results
 for many projects), ``cases`` (the paper's reference cases); the what-if:
 ``drivers`` (Ro, Co, Rk, Ck and the rate), ``subsidy`` (the subsidy gap),
-``sensitivity`` (switching values), ``scenarios``, ``risk`` (Monte Carlo).
+``sensitivity`` (switching values), ``scenarios``, ``risk`` (Monte Carlo);
+``sensitivity.sensitivity`` and ``scenarios.scenarios`` are not lifted here, so
+that the names stay the modules'.
 """
 
 from renewal.appraisal import Appraisal, appraise
@@ -33,8 +35,7 @@ from renewal.fit import fit_reasons, fit_site, score_sites
 from renewal.language import DEFAULT_LANG, LANGS
 from renewal.patterns import PATTERN_CODES, get_pattern, pattern_name, policy_guidance
 from renewal.risk import RiskProfile, loss_probability, risk_profile
-from renewal.scenarios import scenarios
-from renewal.sensitivity import Sensitivity, sensitivity, switching_values
+from renewal.sensitivity import Sensitivity, switching_values
 from renewal.stages import (
     BalanceStatus,
     OperationItem,
@@ -82,9 +83,7 @@ __all__ = [
     "renovation_surplus",
     "required_annual_surplus",
     "risk_profile",
-    "scenarios",
     "score_sites",
-    "sensitivity",
     "subsidy_gap",
     "switching_values",
     "years_to_return",

@@ -74,8 +74,8 @@ def switching_values(drivers: Drivers) -> np.ndarray:
     Formula: with ``pv_j`` the present value of driver j's flows as they enter
     the NPV (:meth:`~renewal.drivers.Drivers.present_values`), a change ``s``
     moves the NPV by ``s * pv_j``, so ``s_j = -NPV / pv_j``; ``nan`` where
-    ``pv_j = 0`` (no change in that driver moves the NPV) or where there is
-    no IRR.
+    ``pv_j = 0`` (no change in that driver moves the NPV; also where the
+    quotient is beyond floating point) or where there is no IRR.
 
     Excel equivalent: none built in (Goal Seek, one driver at a time; it does
     not work with custom functions).
@@ -88,8 +88,9 @@ def switching_values(drivers: Drivers) -> np.ndarray:
     """
     pv = drivers.present_values()
     base = pv.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        money = np.where(pv != 0, -base / pv, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        money = -base / pv
+    money = np.where(np.isfinite(money), money, np.nan)
     so = drivers.renovation_revenue - drivers.renovation_cost
     sk = drivers.operating_revenue - drivers.operating_cost
     rate = np.atleast_1d(irr(so, sk, drivers.horizon))

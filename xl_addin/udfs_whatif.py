@@ -17,11 +17,11 @@ import numpy as np
 from xlwings import arg, func
 
 from renewal import risk, subsidy
-from renewal import scenarios as scenario_model
-from renewal import sensitivity as sensitivity_model
 from renewal.drivers import DRIVERS
 from renewal.errors import RenewalInputError
 from renewal.language import check_lang, message
+from renewal.scenarios import scenarios as appraise_scenarios
+from renewal.sensitivity import sensitivity as sensitivity_of
 from xl_addin import cells
 
 CATEGORY = "Renewal 老旧小区更新"
@@ -86,7 +86,7 @@ def sensitivity(  # noqa: PLR0917 (the drivers, as the Excel function takes them
     """Spills a row per driver: name, measure at -swing, at +swing, range, switching value (NPV = 0), widest first."""
     language = check_lang(cells.text("lang", lang))
     args, one = _drivers(renovation_revenue, renovation_cost, operating_revenue, operating_cost, years, rate)
-    result = sensitivity_model.sensitivity(*args, cells.number("swing", swing, 0.1), cells.text("measure", measure))
+    result = sensitivity_of(*args, cells.number("swing", swing, 0.1), cells.text("measure", measure))
     if not one:
         return cells.excel_numbers(np.atleast_2d(result.switching))
     order = result.ranking(0)
@@ -113,7 +113,7 @@ def scenarios(  # noqa: PLR0917 (the drivers, as the Excel function takes them)
     args, one = _drivers(renovation_revenue, renovation_cost, operating_revenue, operating_cost, years, rate)
     if not one:
         raise RenewalInputError("renovation_revenue: SCENARIOS appraises one project; give one cell")
-    appraisal = scenario_model.scenarios(np.nan_to_num(factors, nan=1.0), *args)
+    appraisal = appraise_scenarios(np.nan_to_num(factors, nan=1.0), *args)
     numbers = cells.excel_numbers(np.stack([appraisal.payback_years, appraisal.npv, appraisal.irr,
                                             appraisal.subsidy_gap], axis=1))
     return [["", "", "", "", ""] if blank else [payback, value, rate_of_return, status.text(language), gap]
