@@ -95,8 +95,9 @@ def _trial_npvs(drivers: Drivers, factors: np.ndarray, rows: slice) -> np.ndarra
 
 
 def _chunks(drivers: Drivers, per_project: int) -> list[slice]:
+    """Slices of the projects to compute at once (one, empty, when there are none)."""
     step = max(1, CHUNK_VALUES // max(per_project, 1))
-    return [slice(i, i + step) for i in range(0, len(drivers), step)]
+    return [slice(i, i + step) for i in range(0, max(len(drivers), 1), step)]
 
 
 def loss_probability(  # noqa: PLR0917 (the drivers, as the Excel function takes them)

@@ -52,6 +52,7 @@ SHEETS = {
     "operation": "Operation",
     "site": "Site",
     "results": "Results",
+    "whatif": "What-if",
     "lists": "Lists",
     "meta": "_Meta",
 }
