@@ -29,8 +29,9 @@ DEFAULT_SPREAD = 0.1
 DEFAULT_TRIALS = 10_000
 DEFAULT_SEED = 0
 MAX_TRIALS = 1_000_000
-CHUNK_VALUES = 4_000_000
-"""Trials times projects (times years for the payback) computed at once: bounds the memory."""
+CHUNK_VALUES = 100_000
+"""Trials times projects (times years for the payback) computed at once: bounds the memory, and
+small blocks stay in the cache (P(NPV < 0) of 10,000 projects: 0.5 s, against 1.3 s in blocks of 4M)."""
 
 
 def check_trials(trials: object) -> int:
@@ -89,9 +90,9 @@ FIGURES = tuple(f.name for f in fields(RiskProfile))
 """The risk figures in the order :meth:`RiskProfile.rows` gives them."""
 
 
-def _trial_npvs(drivers: Drivers, factors: np.ndarray, rows: slice) -> np.ndarray:
-    """(projects in ``rows``, trials): the NPV of each trial, closed-form."""
-    return drivers.present_values()[rows] @ factors.T
+def _trial_npvs(present_values: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """(projects, trials): the NPV of each trial, closed-form, from the drivers' present values (P, 4)."""
+    return present_values @ factors.T
 
 
 def _chunks(drivers: Drivers, per_project: int) -> list[slice]:
@@ -111,7 +112,8 @@ def loss_probability(  # noqa: PLR0917 (the drivers, as the Excel function takes
     """
     drivers = as_drivers(renovation_revenue, renovation_cost, operating_revenue, operating_cost, years, rate)
     factors = factor_draws(check_share("spread", spread), check_trials(trials), check_seed(seed))
-    loss = np.concatenate([(_trial_npvs(drivers, factors, rows) < 0).mean(axis=1)
+    pv = drivers.present_values()
+    loss = np.concatenate([np.count_nonzero(_trial_npvs(pv[rows], factors) < 0, axis=1) / len(factors)
                            for rows in _chunks(drivers, len(factors))])
     return float(loss[0]) if drivers.scalar else loss
 
@@ -142,8 +144,9 @@ def risk_profile(  # noqa: PLR0917 (the drivers, as the Excel function takes the
     factors = factor_draws(check_share("spread", spread), check_trials(trials), check_seed(seed))
     n_trials, n_years = len(factors), drivers.operating_revenue.shape[1]
     out: list[np.ndarray] = []
+    pv = drivers.present_values()
     for rows in _chunks(drivers, n_trials * n_years):
-        npvs = _trial_npvs(drivers, factors, rows)
+        npvs = _trial_npvs(pv[rows], factors)
         so = np.outer(drivers.renovation_revenue[rows], factors[:, 0]) \
             - np.outer(drivers.renovation_cost[rows], factors[:, 1])
         sk = (drivers.operating_revenue[rows, None, :] * factors[None, :, 2, None]
