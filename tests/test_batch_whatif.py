@@ -105,3 +105,15 @@ def test_a_folder_without_computable_projects_totals_zero(tmp_path: Path) -> Non
     (tmp_path / "in" / "broken.xlsx").write_bytes(b"not a workbook")
     report = batch.check_folder(tmp_path / "in", lang="en")
     assert report.subsidy_gaps() == {"packages": {}, "projects": 0, "subsidy_gap": 0, "subsidy_gap_pooled": 0}
+
+
+def test_renewal_cases_shows_each_cases_gap(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "cases"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    header = next(line for line in table if line.startswith("case"))
+    assert "gap@8%" in header
+    hongyupo = next(line for line in table if line.startswith("Chongqing"))
+    assert "868.5" in hongyupo
+    assert main(["--lang", "en", "cases", "--format", "json"]) == 0
+    gaps = {c["case"]: c["subsidy_gap"] for c in json.loads(capsys.readouterr().out)}
+    assert round(gaps["hongyupo_district"], 1) == 868.5 and gaps["jinsong_north"] == 0
