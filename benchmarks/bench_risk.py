@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy_financial as npf
+from bench_cashflow import payback_of
 
 from renewal.risk import factor_draws, loss_probability, risk_profile
 
@@ -32,22 +33,15 @@ def ours(trials: int, years: int) -> np.ndarray:
 
 
 def per_trial(trials: int, years: int) -> np.ndarray:
-    """One trial at a time: the flows, numpy-financial's NPV, the payback from a running sum."""
+    """One trial at a time: the flows, numpy-financial's NPV, the payback from a running sum
+    (:func:`bench_cashflow.payback_of`, the cash-flow benchmark's peer)."""
     factors = factor_draws(SPREAD, trials, SEED)
     npvs, paybacks = np.empty(trials), np.empty(trials)
     for t, (f_ro, f_co, f_rk, f_ck) in enumerate(factors):
         so, sk = f_ro * RO - f_co * CO, f_rk * RK - f_ck * CK
         flows = np.concatenate([[so], np.full(years, sk)])
         npvs[t] = npf.npv(RATE, flows)
-        running = np.cumsum(flows)
-        hit = np.flatnonzero(running[1:] >= 0)
-        if so >= 0:
-            paybacks[t] = 0.0
-        elif hit.size:
-            k = hit[0]
-            paybacks[t] = k + -running[k] / (running[k + 1] - running[k])
-        else:
-            paybacks[t] = np.inf
+        paybacks[t] = payback_of(flows)
     capped = np.where(np.isinf(paybacks), years + 1.0, paybacks)
     pay = np.percentile(capped, [50, 90])
     return np.array([np.mean(npvs < 0), *np.percentile(npvs, [10, 50, 90]), np.mean(np.isinf(paybacks)),

@@ -23,14 +23,8 @@ from renewal.language import check_lang, message
 from renewal.scenarios import scenarios as appraise_scenarios
 from renewal.sensitivity import sensitivity as sensitivity_of
 from xl_addin import cells
+from xl_addin.arguments import CATEGORY, LANG_DOC, cash_flow_arguments
 
-CATEGORY = "Renewal 老旧小区更新"
-
-SO_DOC = "So, the renovation surplus Ro - Co: one cell, or a column with one project per row"
-SK_DOC = ("Sk, operating surpluses of years 1..n: a row (or column) for one project, one row per "
-          "project for many, or one number meaning the same every year (give horizon)")
-HORIZON_DOC = "Years to count (default: up to the last filled year); one, or one per project"
-LANG_DOC = 'Language of the text: "zh" (default) or "en"'
 RO_DOC = "Ro, renovation-stage revenue (one-off): one cell, or a column with one project per row"
 CO_DOC = "Co, renovation-stage cost (one-off): one cell, or a column with one project per row"
 RK_DOC = ("Rk, operating revenue: one number (every year), a row of years, or one row per project")
@@ -62,11 +56,9 @@ def _drivers(  # noqa: PLR0917 (the drivers, as the Excel function takes them)
 
 
 @func(category=CATEGORY)
-@arg("renovation_surplus", ndim=2, doc=SO_DOC)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
+@cash_flow_arguments
 @arg("target_rate", doc="Target return per year the NPV is taken at, e.g. 0.08; one, or one per project")
 @arg("within_years", doc="Balance within this many years (default: the horizon)")
-@arg("horizon", doc=HORIZON_DOC)
 def subsidy_gap(renovation_surplus, operating_surpluses, target_rate, within_years=None, horizon=None):
     """Smallest one-off amount added to So for the NPV at target_rate within the years to reach 0; 0 if none needed."""
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
