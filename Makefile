@@ -48,7 +48,7 @@ wheel: $(STAMP)
 
 # Large system programs some tests use when present (they skip cleanly when absent).
 system-deps:
-	apt-get update && apt-get install -y --no-install-recommends libreoffice-calc chromium poppler-utils fonts-noto-cjk
+	apt-get update && apt-get install -y --no-install-recommends libreoffice-calc gnumeric chromium poppler-utils fonts-noto-cjk
 
 test-all: system-deps test
 

@@ -77,6 +77,9 @@ class Report:
     generated_at: str
     files: tuple[FileReport, ...]
     packages: tuple[PackageReport, ...]
+    diagnostics: tuple[str, ...] = ()
+    """What went wrong inside the reader, per file (tracebacks): printed under ``--verbose``,
+    never part of a finding or a report file."""
 
     @property
     def findings(self) -> list[Finding]:
