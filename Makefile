@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (Python 3.11+, git, make):
-#   make run    set up .venv, run the main job on the bundled samples
+#   make run    set up .venv, run the main job on the bundled samples, plan the sample district portfolio
 #   make test   set up .venv, run ruff and the whole test suite (what CI runs)
 PY ?= python3
 VENV := .venv
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/renewal --lang en batch samples --out report --fail-on never
+	$(BIN)/renewal --lang en bundle portfolios/district_bundling.xlsx --out plan --max-size 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,6 +26,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py
 	$(BIN)/python benchmarks/bench_udfs.py
+	$(BIN)/python benchmarks/bench_bundling.py
 
 # Regenerate the committed templates and samples (a test checks they equal what this writes).
 templates: $(STAMP)
@@ -35,6 +37,12 @@ docs/jinsong_north.png: samples/jinsong_north.xlsx
 	mkdir -p .bench
 	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
 	pdftoppm -r 100 -f 9 -l 9 -x 35 -y 50 -W 1010 -H 720 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north
+
+# The README picture of the What-if sheet (the sample's last page).
+docs/jinsong_north_whatif.png: samples/jinsong_north.xlsx
+	mkdir -p .bench
+	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
+	pdftoppm -r 100 -f 11 -l 11 -x 30 -y 45 -W 1020 -H 730 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north_whatif
 
 # The pure-Python wheel (numpy its only requirement) for xlwings Lite's requirements.txt.
 wheel: $(STAMP)

@@ -11,7 +11,11 @@ Modules: ``cashflow`` (payback, NPV, PMT...), ``returns`` (IRR as Excel
 computes it, every IRR, MIRR), ``stages`` (items, So, Sk,
 balance status, packages), ``patterns`` (the catalogue), ``fit`` (pattern
 scores and reasons), ``policy`` (policy limits), ``appraisal`` (all results
-for many projects), ``cases`` (the paper's reference cases).
+for many projects), ``cases`` (the paper's reference cases); the what-if:
+``drivers`` (Ro, Co, Rk, Ck and the rate), ``subsidy`` (the subsidy gap),
+``sensitivity`` (switching values), ``scenarios``, ``risk`` (Monte Carlo);
+``sensitivity.sensitivity`` and ``scenarios.scenarios`` are not lifted here, so
+that the names stay the modules'.
 """
 
 from renewal.appraisal import Appraisal, appraise
@@ -25,11 +29,14 @@ from renewal.cashflow import (
     required_annual_surplus,
     years_to_return,
 )
+from renewal.drivers import DRIVERS, Drivers, as_drivers
 from renewal.errors import RenewalInputError
 from renewal.fit import fit_reasons, fit_site, score_sites
 from renewal.language import DEFAULT_LANG, LANGS
 from renewal.patterns import PATTERN_CODES, get_pattern, pattern_name, policy_guidance
 from renewal.returns import excel_irr, irr, irrs, mirr
+from renewal.risk import RiskProfile, loss_probability, risk_profile
+from renewal.sensitivity import Sensitivity, switching_values
 from renewal.stages import (
     BalanceStatus,
     OperationItem,
@@ -39,20 +46,26 @@ from renewal.stages import (
     package_balance,
     renovation_surplus,
 )
+from renewal.subsidy import subsidy_gap
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_LANG",
+    "DRIVERS",
     "LANGS",
     "NEVER",
     "PATTERN_CODES",
     "Appraisal",
     "BalanceStatus",
+    "Drivers",
     "OperationItem",
     "RenewalInputError",
     "RenovationItem",
+    "RiskProfile",
+    "Sensitivity",
     "appraise",
+    "as_drivers",
     "balance_status",
     "cumulative_balance",
     "excel_irr",
@@ -62,6 +75,7 @@ __all__ = [
     "irr",
     "irrs",
     "lease_surplus",
+    "loss_probability",
     "mirr",
     "npv",
     "operating_surpluses",
@@ -72,6 +86,9 @@ __all__ = [
     "projected_surpluses",
     "renovation_surplus",
     "required_annual_surplus",
+    "risk_profile",
     "score_sites",
+    "subsidy_gap",
+    "switching_values",
     "years_to_return",
 ]

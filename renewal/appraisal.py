@@ -3,8 +3,8 @@
 One call computes, for P projects (So (P,), Sk (P, N), horizons (P,)):
 payback (undiscounted and at the discount rate), NPV at the discount rate,
 IRR (Excel's rule), every IRR above -100%, MIRR (financed and reinvested at
-the discount rate), years to reach the target return, and the balance
-status. The cases
+the discount rate), years to reach the target return, the balance status and
+the subsidy gap at the discount rate. The cases
 table, the templates' cached values and the nightly batch all come from here.
 """
 
@@ -19,6 +19,7 @@ from renewal.cashflow import npv, payback_years, years_to_return
 from renewal.inputs import as_flows, as_rate
 from renewal.returns import irr, irrs, mirr
 from renewal.stages import BalanceStatus, balance_status
+from renewal.subsidy import subsidy_gap
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Appraisal:
     irrs: list[list[float]]
     mirr: np.ndarray
     years_to_target: np.ndarray
+    subsidy_gap: np.ndarray
     status: list[BalanceStatus]
 
     def __len__(self) -> int:
@@ -63,6 +65,7 @@ class Appraisal:
             "mirr": _finite(self.mirr[i]),
             "target_return": float(self.target_return[i]),
             "years_to_target": _finite(self.years_to_target[i]),
+            "subsidy_gap": float(self.subsidy_gap[i]),
             "balance_status_code": self.status[i].code,
             "balance_year": self.status[i].year,
             "balance_status": self.status[i].text(lang),
@@ -79,13 +82,14 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
 
     ``discount_rate`` gives the NPV and the discounted payback; ``target_return``
     (default: the discount rate) gives the years to reach it. The balance
-    status is the undiscounted one, as the paper reads it.
+    status is the undiscounted one, as the paper reads it; the subsidy gap is
+    the one at the discount rate over the horizon.
 
     >>> a = appraise([-3100, -600], [[348] * 20, [96] * 10 + [0] * 10], horizon=[20, 10])
     >>> a.payback_years.round(3).tolist(), a.npv.round(1).tolist()
     ([8.908, 6.25], [316.7, 44.2])
-    >>> [s.code for s in a.status]
-    ['OPERATION_YEAR', 'OPERATION_YEAR']
+    >>> [s.code for s in a.status], a.subsidy_gap.tolist()
+    (['OPERATION_YEAR', 'OPERATION_YEAR'], [0.0, 0.0])
     """
     flows = as_flows(renovation_surplus, operating_surpluses, horizon)
     n = flows.renovation.size
@@ -107,5 +111,6 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
         irrs=irrs(so, sk, h),
         mirr=np.atleast_1d(mirr(so, sk, rate, rate, h)),
         years_to_target=np.atleast_1d(years_to_return(target, so, sk, h)),
+        subsidy_gap=np.atleast_1d(subsidy_gap(so, sk, rate, None, h)),
         status=statuses if isinstance(statuses, list) else [statuses],
     )

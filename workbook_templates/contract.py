@@ -16,6 +16,9 @@ TEMPLATE_VERSION = "2.0"
 SUPPORTED_VERSIONS = ("2.0",)
 """2.0 added ``res_mirr`` and ``res_excel_check``, which the batch reads: a 1.0 workbook lacks them."""
 PORTFOLIO_ID = "renewal_portfolio"
+PORTFOLIO_BUNDLE_NAMES = ("pf_id", "pf_district", "pf_so", "pf_sk", "pf_horizon", "pf_discount_rate")
+"""The defined names of a portfolio workbook that ``renewal bundle`` reads (one row per project;
+``pf_sk`` has one column per year)."""
 
 MAX_YEARS = 50
 """Year columns in the operation table and the results row: a horizon is at most 50 years."""
@@ -53,6 +56,7 @@ SHEETS = {
     "operation": "Operation",
     "site": "Site",
     "results": "Results",
+    "whatif": "What-if",
     "lists": "Lists",
     "meta": "_Meta",
 }
