@@ -152,15 +152,17 @@ def _close(a: object, b: object) -> bool:
 def test_the_batch_reads_every_project_workbook_as_its_sample(
         writer: str, corpus: Corpus, batch: dict[str, FileReport], references: dict[Path, dict[str, Any]]) -> None:
     """Same status, same recomputed results; one note where the results were not calculated. A file
-    that lost tables (Gnumeric writes none) is invalid with one NAME_MISSING per lost table, and
-    no finding that follows from reading its tables as empty."""
+    that lost tables (Gnumeric writes none) is invalid with one NAME_MISSING per lost table and
+    nothing else: no finding that follows from reading its tables as empty, and no note saying its
+    results were recomputed (they cannot be)."""
     problems = {}
     for entry in _entries(corpus, writer):
         source = corpus.get("original", entry.path.name if entry.template else f"{entry.sample}.xlsx")
         original, got = batch[source.id], batch[entry.id]
         reading = references.get(entry.path)  # none for variants not read here: they cache what the sample does
-        expect_note = reading is not None and _not_calculated(reading) and not _not_calculated(references[source.path])
         lost = sorted(set(references[source.path]["tables"]) - set(reading["tables"])) if reading else []
+        expect_note = (reading is not None and not lost and _not_calculated(reading)
+                       and not _not_calculated(references[source.path]))
         status = "invalid" if lost else original.status
         codes = [f.code for f in got.findings]
         wrong = [f"status {got.status} instead of {status}"] if got.status != status else []
