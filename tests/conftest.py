@@ -1,6 +1,14 @@
-"""Shared test settings: hypothesis profiles (CI is the default; `dev` runs more examples)."""
+"""Shared test settings: hypothesis profiles (CI is the default; `dev` runs more examples); the
+corpus of workbooks other tools wrote (tests/corpus.py) and its reference readings, built once."""
+
+from __future__ import annotations
 
 import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from xl_addin.testing import use_office_js_runtime
 
@@ -11,7 +19,34 @@ use_office_js_runtime()
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+if TYPE_CHECKING:
+    from corpus import Corpus
+
 settings.register_profile("ci", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """The corpus (tests/corpus.py), built once per session."""
+    from corpus import build_corpus
+
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def _reference(path: Path) -> dict[str, Any]:
+    from reference import reference
+
+    return reference(path.read_bytes(), str(path))
+
+
+@pytest.fixture(scope="session")
+def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
+    """The reference reading (tests/reference.py) of every corpus file read so, two processes at a time."""
+    from corpus import read_here
+
+    paths = [e.path for e in corpus.entries if read_here(e)]
+    with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        return dict(zip(paths, pool.map(_reference, paths, chunksize=4), strict=True))

@@ -51,6 +51,9 @@ FILLED_FROM = ("jinsong_north", "hongyupo_district")
 CHANGED = "jinsong_north"
 """The sample openpyxl changes (discount rate, a renovation cost, a year-1 revenue)."""
 CHANGES = {"discount_rate": 0.06, "renovation_cost": 100.0, "first_revenue": 10.0}
+READ_VARIANTS_OF = ("hongyupo_district", "jinsong_north", "zhegong_new_village")
+"""Samples whose variants are also held cell by cell against the reference readers (the others'
+go through the batch only): a normal one, and the two whose results cache error values."""
 LIBREOFFICE_FILTERS = {"excel2007": "xlsx:Calc MS Excel 2007 XML", "ooxml": "xlsx:Calc Office Open XML"}
 
 
@@ -86,6 +89,11 @@ class Corpus:
 
     def get(self, writer: str, name: str) -> Entry | None:
         return next((e for e in self.entries if e.writer == writer and e.path.name == name), None)
+
+
+def read_here(entry: Entry) -> bool:
+    """Whether the reference readers read this file (all but the variants of some samples)."""
+    return not entry.writer.startswith("variant/") or entry.sample in READ_VARIANTS_OF
 
 
 # --- identity -----------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 1. Every corpus file: ``validation.inspect.inspect_file`` reads the cells python-calamine reads, with
    the formula flags, cached errors, names and tables openpyxl reads (tests/reference.py says the
-   whole normalisation). The hand variants are read here for three samples (the reference costs
-   about 0.2 s a file); all seven samples' variants go through the batch below.
+   whole normalisation). The hand variants are read so for three samples (``corpus.READ_VARIANTS_OF``:
+   the reference costs about 0.15 s a file); all seven samples' variants go through the batch.
+   The corpus and the reference readings are session fixtures (tests/conftest.py).
 2. Every project-shaped corpus file through one ``check_folder`` run: the status and recomputed
    results of the sample it came from, never NOT_A_WORKBOOK nor NOT_A_TEMPLATE; where its result
    cells hold no calculated value (openpyxl saves none, LibreOffice and Gnumeric cache ``#NAME?`` for
@@ -13,24 +14,20 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy_financial as npf
 import pytest
-from corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMPLES, Corpus, Entry, build_corpus
-from reference import differences, reference
+from corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMPLES, Corpus, Entry, read_here
+from reference import differences
 from variants import VARIANTS
 
 from validation.batch import check_folder
 from validation.report import FileReport
 
-READ_VARIANTS_OF = ("hongyupo_district", "jinsong_north", "zhegong_new_village")
-"""Samples whose variants are also held cell by cell against the references."""
 IDENTITY = ("project_id", "package_id")
 """Result fields the corpus changes on purpose (each file has its own project id)."""
 NOT_CALCULATED = "RESULT_NOT_CALCULATED"
@@ -38,27 +35,6 @@ WRITERS = ("original", *(f"variant/{v}" for v in VARIANTS), "openpyxl/resaved", 
            "openpyxl/changed", "xlsxwriter/clone", "xlsxwriter/scratch", "pandas/openpyxl", "pandas/xlsxwriter",
            *(f"libreoffice/{f}" for f in (*LIBREOFFICE_FILTERS, "ods")), "gnumeric")
 PROGRAMS = {"libreoffice": "soffice", "gnumeric": "ssconvert"}
-
-
-def _reference(path: Path) -> dict[str, Any]:
-    return reference(path.read_bytes(), str(path))
-
-
-def _read_here(entry: Entry) -> bool:
-    return not entry.writer.startswith("variant/") or entry.sample in READ_VARIANTS_OF
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build_corpus(tmp_path_factory.mktemp("corpus"))
-
-
-@pytest.fixture(scope="session")
-def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
-    """The reference reading of every file read here, two processes at a time."""
-    paths = [e.path for e in corpus.entries if _read_here(e)]
-    with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-        return dict(zip(paths, pool.map(_reference, paths, chunksize=4), strict=True))
 
 
 def _entries(corpus: Corpus, writer: str) -> list[Entry]:
@@ -78,7 +54,7 @@ def test_our_reader_reads_what_calamine_and_openpyxl_read(writer: str, corpus: C
 
     problems = {}
     for entry in _entries(corpus, writer):
-        if not _read_here(entry):
+        if not read_here(entry):
             continue
         ours = inspect_file(entry.path)
         assert "findings" not in ours, (entry.id, ours.get("findings"))
