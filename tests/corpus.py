@@ -38,7 +38,6 @@ from pathlib import Path
 
 import openpyxl
 import python_calamine as calamine
-from lxml import etree
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 from variants import VARIANTS, Package, q
@@ -54,6 +53,8 @@ CHANGES = {"discount_rate": 0.06, "renovation_cost": 100.0, "first_revenue": 10.
 READ_VARIANTS_OF = ("hongyupo_district", "jinsong_north", "zhegong_new_village")
 """Samples whose variants are also held cell by cell against the reference readers (the others'
 go through the batch only): a normal one, and the two whose results cache error values."""
+LIBREOFFICE_READS = "jinsong_north"
+"""The sample whose variants LibreOffice opens and re-saves (tests/test_variants.py)."""
 LIBREOFFICE_FILTERS = {"excel2007": "xlsx:Calc MS Excel 2007 XML", "ooxml": "xlsx:Calc Office Open XML"}
 
 
@@ -86,6 +87,9 @@ class Corpus:
     folder: Path
     entries: list[Entry] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)
+    libreoffice_read: dict[str, Path] = field(default_factory=dict)
+    """LibreOffice's re-save ("Calc MS Excel 2007 XML") of the sample :data:`LIBREOFFICE_READS`
+    ("source") and of each of its variants (by name), as tests/variants.py made them."""
 
     def get(self, writer: str, name: str) -> Entry | None:
         return next((e for e in self.entries if e.writer == writer and e.path.name == name), None)
@@ -385,20 +389,23 @@ def _gnumeric(corpus: Corpus, samples: dict[str, bytes]) -> None:
 
 def _libreoffice(corpus: Corpus, samples: dict[str, bytes]) -> None:
     folder, profile = corpus.folder, corpus.folder / "lo-profile"
+    # LibreOffice's reading of every variant (of one sample) rides along with the first conversion
+    sample = samples[LIBREOFFICE_READS]
+    read = {"source": sample, **{name: variant.make(sample) for name, variant in VARIANTS.items()}}
+    variants = [_write(folder / "in" / "lo-excel2007" / f"variant-{name}.xlsx", data) for name, data in read.items()]
     for tag, target in [*LIBREOFFICE_FILTERS.items(), ("ods", "ods")]:
         sources = [_write(folder / "in" / f"lo-{tag}" / f"{stem}.xlsx", with_identity(data, f"lo-{tag}"))
                    for stem, data in samples.items()]
         outdir = folder / "libreoffice" / (tag if tag != "ods" else "ods-step")
-        soffice(sources, target, outdir, profile)
+        soffice(sources + (variants if tag == "excel2007" else []), target, outdir, profile)
+    (folder / "libreoffice" / "variants").mkdir()
+    for name in read:
+        saved = folder / "libreoffice" / "variants" / f"{name}.xlsx"
+        (folder / "libreoffice" / "excel2007" / f"variant-{name}.xlsx").rename(saved)
+        corpus.libreoffice_read[name] = saved
     soffice(sorted((folder / "libreoffice" / "ods-step").glob("*.ods")), LIBREOFFICE_FILTERS["excel2007"],
             folder / "libreoffice" / "ods", profile)
     for tag in (*LIBREOFFICE_FILTERS, "ods"):
         corpus.entries += [Entry(folder / "libreoffice" / tag / f"{stem}.xlsx", f"libreoffice/{tag}", stem)
                            for stem in samples]
 
-
-def caches_name_errors(path: Path) -> bool:
-    """Whether any worksheet of the file caches ``#NAME?`` in a formula cell (LibreOffice, Gnumeric)."""
-    pkg = Package(path.read_bytes())
-    return any(etree.fromstring(pkg.parts[p]).xpath("//*[local-name()='v'][text()='#NAME?']")
-               for p in pkg.worksheets().values())
