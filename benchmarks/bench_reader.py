@@ -13,7 +13,7 @@ WORK/reader-corpus. On every file, in this one process, R rounds in turn:
 
 Per writer: the median over the rounds of the summed seconds, and the ratios (b)/(a) and (c)/(a)
 (> 1: slower than calamine). Files calamine cannot open (a workbook part elsewhere than
-xl/workbook.xml) are timed for (b) and (c) but left out of the ratios. Each round alternates the
+xl/workbook.xml) are left out (a note says how many). Each round alternates the
 readers file by file, so that the machine's drift falls on all three alike.
 """
 
