@@ -2,8 +2,8 @@
 
 1. Every corpus file: ``validation.inspect.inspect_file`` reads the cells python-calamine reads, with
    the formula flags, cached errors, names and tables openpyxl reads (tests/reference.py says the
-   whole normalisation). The hand variants are read so for three samples (``corpus.READ_VARIANTS_OF``:
-   the reference costs about 0.15 s a file); all seven samples' variants go through the batch.
+   whole normalisation). The hand variants are read so for two samples (``corpus.READ_VARIANTS_OF``:
+   the reference costs about 0.2 s of CPU a file); all seven samples' variants go through the batch.
    The corpus and the reference readings are session fixtures (tests/conftest.py).
 2. Every project-shaped corpus file through one ``check_folder`` run: the status and recomputed
    results of the sample it came from, never NOT_A_WORKBOOK nor NOT_A_TEMPLATE; where its result
@@ -27,6 +27,7 @@ from variants import VARIANTS
 
 from validation.batch import check_folder
 from validation.report import FileReport
+from validation.runner import ReadStage
 
 IDENTITY = ("project_id", "package_id")
 """Result fields the corpus changes on purpose (each file has its own project id)."""
@@ -82,7 +83,7 @@ def batch(corpus: Corpus) -> dict[str, FileReport]:
     entries = list(_batchable(corpus))
     for entry in entries:
         shutil.copyfile(entry.path, folder / _batch_name(entry))
-    report = check_folder(folder, lang="en")
+    report = check_folder(folder, lang="en", stage=ReadStage(workers=2))
     by_name = {f.path: f for f in report.files}
     assert sorted(by_name) == sorted(_batch_name(e) for e in entries)
     return {e.id: by_name[_batch_name(e)] for e in entries}
