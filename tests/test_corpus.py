@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from collections.abc import Iterator
@@ -63,6 +64,25 @@ def test_our_reader_reads_what_calamine_and_openpyxl_read(writer: str, corpus: C
         if found:
             problems[entry.id] = found
     assert not problems
+
+
+@pytest.mark.slow
+def test_renewal_inspect_prints_the_same_reading_as_json(corpus: Corpus, references: dict[Path, dict[str, Any]],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``renewal inspect FILE... --format json``: one JSON object per file and line, in the order
+    given, each agreeing with the references (one file of every writer)."""
+    from validation.cli import main
+
+    firsts = {}
+    for entry in corpus.entries:
+        if read_here(entry):
+            firsts.setdefault(entry.writer, entry)
+    paths = [str(e.path) for e in firsts.values()]
+    assert main(["inspect", *paths, "--format", "json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["file"] for line in lines] == paths
+    for entry, line in zip(firsts.values(), lines, strict=True):
+        assert differences(json.loads(line), references[entry.path]) == [], entry.id
 
 
 # --- the batch ----------------------------------------------------------------------------------------
