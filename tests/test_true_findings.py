@@ -254,3 +254,22 @@ def test_global_options_go_before_or_after_the_subcommand(capsys: pytest.Capture
     after = capsys.readouterr().out
     assert main(["--lang", "en", "cases"]) == 0
     assert capsys.readouterr().out == after and after.startswith("The paper's reference cases")
+
+
+def test_a_file_that_cannot_be_opened_is_not_called_corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"PK")
+
+    opened = Path.open
+
+    def denied(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == "locked.xlsx":
+            raise PermissionError(13, "Permission denied")
+        return opened(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", denied)
+    found = extract_module.load(tmp_path, "locked.xlsx", extract_module.Limits())
+    assert isinstance(found, extract_module.Extraction)
+    assert [f.code for f in found.findings] == ["CANNOT_OPEN"]
+    assert found.findings[0].message("en") == ("the file could not be opened for reading (Permission denied): "
+                                               "check its permissions, or whether it was moved during the run")

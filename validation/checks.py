@@ -38,7 +38,7 @@ from validation.schemas import (
     TableCells,
     TemplateMeta,
 )
-from workbook_templates.contract import PROJECT_FIELDS, SUPPORTED_VERSIONS, TEMPLATE_ID
+from workbook_templates.contract import PROJECT_FIELDS, RENOVATION_TABLE, SUPPORTED_VERSIONS, TEMPLATE_ID
 
 
 def numbers(values: pd.Series) -> pd.Series:
@@ -192,12 +192,14 @@ def _site(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _cost_sums(renovation: pd.DataFrame, files: pd.Index) -> pd.DataFrame:
-    """Per file, the sum of the renovation cost items (0 without any; NaN if one is no number)."""
+def _cost_sums(renovation: pd.DataFrame, files: pd.Index, with_table: pd.Index) -> pd.DataFrame:
+    """Per file, the sum of the renovation cost items: 0 without any, NaN if one is no number
+    or the file's renovation table could not be read (its own finding says why)."""
     costs = renovation[(renovation["column"] == "amount") & (renovation["row_kind"] == "cost")]
     by_file = costs.groupby("file")["number"]
     sums = by_file.sum().where(by_file.count() == by_file.size())
-    return pd.DataFrame({"cost_sum": sums.reindex(files, fill_value=0.0)})
+    sums = sums.reindex(files, fill_value=0.0).where(files.isin(with_table))
+    return pd.DataFrame({"cost_sum": sums})
 
 
 def _duplicate_ids(projects: pd.DataFrame) -> pd.DataFrame:
@@ -235,13 +237,14 @@ def _lease_gaps(operation: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame
 
 
 def _cross_field(fields: pd.DataFrame, renovation: pd.DataFrame, operation: pd.DataFrame,
-                 projects: pd.DataFrame) -> pd.DataFrame:
+                 projects: pd.DataFrame, tables: pd.DataFrame) -> pd.DataFrame:
     """The project-level facts of :class:`~validation.schemas.ProjectFields`, each on the
     row of the field its finding points at, empty on every other row."""
     text = pd.Series(np.nan, index=fields.index, dtype="str")
     out = fields.assign(cost_sum=np.nan, others=text, share=text, limit=text, policy_zh=text,
                         policy_en=text, year=np.nan, revenue=text, cost=text)
-    for field, facts in (("in_renovation_total", _cost_sums(renovation, projects.index)),
+    with_table = pd.Index(tables.loc[tables["table"] == RENOVATION_TABLE.name, "file"])
+    for field, facts in (("in_renovation_total", _cost_sums(renovation, projects.index, with_table)),
                          ("in_project_id", _duplicate_ids(projects)),
                          ("in_added_floor_area_m2", _policy_breaches(projects)),
                          ("in_pattern", _lease_gaps(operation, projects))):
@@ -267,7 +270,7 @@ def prepare(frames: dict[str, pd.DataFrame]) -> Inputs:
     operation = _operation(frames["operation"], projects)
     meta = frames["meta"].assign(expected=frames["meta"]["field"].map(
         {"meta_template_id": TEMPLATE_ID, "meta_template_version": ", ".join(SUPPORTED_VERSIONS)}))
-    return Inputs(meta, _cross_field(fields, renovation, operation, projects), renovation,
+    return Inputs(meta, _cross_field(fields, renovation, operation, projects, frames["tables"]), renovation,
                   operation, _site(frames["site"]), projects)
 
 

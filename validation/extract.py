@@ -44,8 +44,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "operation": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "site": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "results": ("file", "field", "year", "sheet", "cell", "value", "formula"),
+    "tables": ("file", "table"),
 }
-"""The long frames: one row per cell, each with its file, sheet and cell (A1)."""
+"""The long frames: one row per cell, each with its file, sheet and cell (A1); and the tables
+each file's reading found (a rule over a table's rows must not read a missing table as empty)."""
 DTYPES = {"row": "int64", "year": "int64", "formula": "bool", "value": object}
 """Column types of the long frames (text for the columns not listed), also when a frame is empty."""
 
@@ -160,8 +162,9 @@ def load(root: str | Path, file: str, limits: Limits) -> Loaded | Extraction:
         if len(data) > limits.max_file_bytes:
             size = path.stat().st_size
             return Extraction(file, _sha256(path), size, False, [too_large(file, size, limits)])
-    except OSError as exc:
-        return Extraction(file, None, None, False, [broken(file, f"无法读取：{exc}", f"cannot read: {exc}")])
+    except OSError as exc:  # the file could not be opened (permissions, removed meanwhile): not its content
+        reason = exc.strerror or type(exc).__name__
+        return Extraction(file, None, None, False, [Finding(file, "CANNOT_OPEN", params={"reason": reason})])
     return Loaded(file, data, hashlib.sha256(data).hexdigest())
 
 
@@ -241,6 +244,7 @@ class _Reader:
                                          params={"name": f"{table.name}[{column}]"}))
         if missing:
             return
+        self.rows["tables"].append((self.file, table.name))
         first_row, first_col = data.first
         by_row: dict[int, dict[int, Cell]] = {}
         for (r, c), cell in data.cells.items():
