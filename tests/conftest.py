@@ -1,5 +1,5 @@
 """Shared test settings: hypothesis profiles (CI is the default; `dev` runs more examples); the
-corpus of workbooks other tools wrote (tests/corpus.py) and its reference readings, built once."""
+corpus of workbooks other tools wrote (tests/tool_corpus.py) and its reference readings, built once."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ use_office_js_runtime()
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 if TYPE_CHECKING:
-    from corpus import Corpus
+    from tool_corpus import Corpus
 
 settings.register_profile("ci", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -30,8 +30,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    """The corpus (tests/corpus.py), built once per session."""
-    from corpus import build_corpus
+    """The corpus (tests/tool_corpus.py), built once per session."""
+    from tool_corpus import build_corpus
 
     return build_corpus(tmp_path_factory.mktemp("corpus"))
 
@@ -45,7 +45,7 @@ def _reference(path: Path) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
     """The reference reading (tests/reference.py) of every corpus file read so, two processes at a time."""
-    from corpus import read_here
+    from tool_corpus import read_here
 
     paths = [e.path for e in corpus.entries if read_here(e)]
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:

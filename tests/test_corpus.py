@@ -1,8 +1,8 @@
-"""Our reader and the batch against workbooks that real tools wrote (the corpus, tests/corpus.py).
+"""Our reader and the batch against workbooks that real tools wrote (the corpus, tests/tool_corpus.py).
 
 1. Every corpus file: ``validation.inspect.inspect_file`` reads the cells python-calamine reads, with
    the formula flags, cached errors, names and tables openpyxl reads (tests/reference.py says the
-   whole normalisation). The hand variants are read so for two samples (``corpus.READ_VARIANTS_OF``:
+   whole normalisation). The hand variants are read so for two samples (``tool_corpus.READ_VARIANTS_OF``:
    the reference costs about 0.2 s of CPU a file); all seven samples' variants go through the batch.
    The corpus and the reference readings are session fixtures (tests/conftest.py).
 2. Every project-shaped corpus file through one ``check_folder`` run: the status and recomputed
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy_financial as npf
 import pytest
-from corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMPLES, Corpus, Entry, read_here
 from reference import differences
+from tool_corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMPLES, Corpus, Entry, read_here
 from variants import VARIANTS
 
 from validation.batch import check_folder

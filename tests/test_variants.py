@@ -13,13 +13,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from corpus import READ_VARIANTS_OF, Corpus
 from reference import differences, reference
+from tool_corpus import READ_VARIANTS_OF, Corpus
 from variants import VARIANTS, Package
 
 ROOT = Path(__file__).resolve().parents[1]
 IDENTITY_CELLS = ("Project!C5", "Project!C18")
-"""The project and package id cells, which the corpus tags per file (tests/corpus.py)."""
+"""The project and package id cells, which the corpus tags per file (tests/tool_corpus.py)."""
 
 
 @cache
@@ -108,7 +108,7 @@ def test_the_references_agree_with_each_other_on_the_corpus(references: dict[Pat
 
 @pytest.mark.slow
 def test_libreoffice_reads_every_variant_as_its_source(corpus: Corpus) -> None:
-    """LibreOffice opens each variant of one sample and saves what it read (tests/corpus.py): the
+    """LibreOffice opens each variant of one sample and saves what it read (tests/tool_corpus.py): the
     same cells as it saves from the sample, except cells it recalculated on opening (our functions
     are not loaded in it, so they become #NAME?: it recalculates text results of packages whose
     application it cannot read) and the spaces preserved_spaces adds."""
