@@ -3,6 +3,7 @@ corpus of workbooks other tools wrote (tests/tool_corpus.py) and its reference r
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -36,17 +37,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return build_corpus(tmp_path_factory.mktemp("corpus"))
 
 
-def _reference(path: Path) -> dict[str, Any]:
-    from reference import reference
-
-    return reference(path.read_bytes(), str(path))
-
-
 @pytest.fixture(scope="session")
 def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
-    """The reference reading (tests/reference.py) of every corpus file read so, two processes at a time."""
+    """The reference reading (tests/reference.py) of every corpus file read so, in two processes
+    (spawned: a fork would copy the locks of whatever threads earlier tests left)."""
+    from reference import reference_of
     from tool_corpus import read_here
 
     paths = [e.path for e in corpus.entries if read_here(e)]
-    with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-        return dict(zip(paths, pool.map(_reference, paths, chunksize=4), strict=True))
+    with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(paths, pool.map(reference_of, paths, chunksize=4), strict=True))

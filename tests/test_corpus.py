@@ -28,7 +28,6 @@ from variants import VARIANTS
 
 from validation.batch import check_folder
 from validation.report import FileReport
-from validation.runner import ReadStage
 
 IDENTITY = ("project_id", "package_id")
 """Result fields the corpus changes on purpose (each file has its own project id)."""
@@ -103,7 +102,7 @@ def batch(corpus: Corpus) -> dict[str, FileReport]:
     entries = list(_batchable(corpus))
     for entry in entries:
         shutil.copyfile(entry.path, folder / _batch_name(entry))
-    report = check_folder(folder, lang="en", stage=ReadStage(workers=2))
+    report = check_folder(folder, lang="en")  # in this process: no fork of a process that ran threads
     by_name = {f.path: f for f in report.files}
     assert sorted(by_name) == sorted(_batch_name(e) for e in entries)
     return {e.id: by_name[_batch_name(e)] for e in entries}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing
 import shutil
 import subprocess
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -327,21 +328,27 @@ def build_corpus(folder: Path, *, variants_of: tuple[str, ...] | None = None,
     samples = {stem: path.read_bytes() for stem, path in SAMPLES.items()}
     with ThreadPoolExecutor(2) as pool:
         jobs = _office_jobs(corpus, samples, pool) if office else []
-        _python_writers(corpus, samples, variants_of or tuple(samples))
+        _python_writers(corpus, samples)
+        _variants(corpus, variants_of or tuple(samples))
         for job in jobs:
             job.result()
     return corpus
 
 
-def _python_writers(corpus: Corpus, samples: dict[str, bytes], variants_of: tuple[str, ...]) -> None:
+def _variants(corpus: Corpus, variants_of: tuple[str, ...]) -> None:
+    """Every variant of the samples, in two worker processes (spawned: threads that run LibreOffice
+    and Gnumeric may be running, and a fork would copy their locks)."""
+    jobs = [(corpus.folder, name, stem) for name in VARIANTS for stem in variants_of]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for (_, name, stem), path in zip(jobs, pool.map(_variant_file, jobs, chunksize=8), strict=True):
+            corpus.entries.append(Entry(path, f"variant/{name}", stem))
+
+
+def _python_writers(corpus: Corpus, samples: dict[str, bytes]) -> None:
     folder, add = corpus.folder, corpus.entries.append
     for stem, data in samples.items():
         add(Entry(_write(folder / "original" / f"{stem}.xlsx", data), "original", stem))
     add(Entry(_write(folder / "original" / TEMPLATE.name, TEMPLATE.read_bytes()), "original", template=True))
-    jobs = [(folder, name, stem) for name in VARIANTS for stem in variants_of]
-    with ProcessPoolExecutor(2) as pool:
-        for (_, name, stem), path in zip(jobs, pool.map(_variant_file, jobs, chunksize=8), strict=True):
-            add(Entry(path, f"variant/{name}", stem))
     for stem, data in samples.items():
         add(Entry(_write(folder / "openpyxl" / "resaved" / f"{stem}.xlsx", openpyxl_resaved(data, "opx")),
                   "openpyxl/resaved", stem))
