@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (Python 3.11+, git, make):
-#   make run    set up .venv, run the main job on the bundled samples
+#   make run    set up .venv, run the main job on the bundled samples, plan the sample district portfolio
 #   make test   set up .venv, run ruff and the whole test suite (what CI runs)
 PY ?= python3
 VENV := .venv
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/renewal --lang en batch samples --out report --fail-on never
+	$(BIN)/renewal --lang en bundle portfolios/district_bundling.xlsx --out plan --max-size 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,6 +26,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py
 	$(BIN)/python benchmarks/bench_udfs.py
+	$(BIN)/python benchmarks/bench_bundling.py
 
 # Regenerate the committed templates and samples (a test checks they equal what this writes).
 templates: $(STAMP)

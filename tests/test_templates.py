@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
 from renewal import cashflow, fit, patterns
+from renewal.bundling import plan_bundles
 from renewal.cases import CaseResult, ReferenceCase, case, evaluate_cases, reference_cases
 from validation.cli import main
 from workbook_templates import cached as cached_package
@@ -30,6 +32,7 @@ from workbook_templates import contract, styles
 from workbook_templates.build import INVALID_DIR, MANIFEST, build_all, jobs
 from workbook_templates.engine import ExcelError, Values, recalculate_file
 from workbook_templates.layout import LINE_HEIGHT, Identity, cells_of
+from workbook_templates.portfolio import Portfolio
 from workbook_templates.runtime import LITE_PREFIX, calls_renewal, function_names
 from xl_addin import lite
 
@@ -148,7 +151,7 @@ def test_committed_workbooks_are_what_the_generator_writes(regenerated: Regenera
         assert not found, (rel, found[:10])
     assert (ROOT / MANIFEST).read_text("utf-8") == (out / MANIFEST).read_text("utf-8")
     generated = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
-    committed = {p.relative_to(ROOT) for d in ("workbook_templates", "samples")
+    committed = {p.relative_to(ROOT) for d in ("workbook_templates", "samples", "portfolios")
                  for p in (ROOT / d).rglob("*") if p.suffix in (".xlsx", ".json")}
     assert committed == generated
 
@@ -448,7 +451,42 @@ def test_inputs_are_unlocked_formulas_locked_sheets_protected_without_password(r
 
 
 INPUT_NAMES = {"ren_kind", "ren_source", "ren_amount", "op_kind", "op_amounts", "site_values",
-               "pf_id", "pf_name", "pf_pattern", "pf_horizon", "pf_discount_rate", "pf_so", "pf_sk", "pf_lang"}
+               "pf_id", "pf_name", "pf_district", "pf_pattern", "pf_horizon", "pf_discount_rate", "pf_so", "pf_sk",
+               "pf_lang", "pf_bundle_max_size"}
+
+
+PORTFOLIOS = [Path("workbook_templates") / Identity(contract.PORTFOLIO_ID, r, ()).files[r] for r in contract.RUNTIMES]
+PORTFOLIOS.append(Path("portfolios/district_bundling.xlsx"))
+
+
+@pytest.mark.parametrize("rel", PORTFOLIOS, ids=str)
+def test_the_bundles_sheet_is_the_planners_plan(rel: Path, books: dict[Path, Book]) -> None:
+    book = books[rel]
+    npv = np.array(book("pf_npv"), dtype=float)
+    districts = book("pf_district")
+    max_size = book.one("pf_bundle_max_size")
+    plan = plan_bundles(npv, districts, max_size)
+    cells = book("pf_bundle_plan")
+    assert cells[0::2] == plan.package.tolist()
+    assert cells[1::2] == pytest.approx(plan.package_subsidy[plan.package - 1].tolist(), rel=REL, abs=1e-9)
+    wb = load_workbook(ROOT / rel)
+    (sheet, ref), = wb.defined_names["pf_bundle_plan"].destinations
+    first = wb[sheet][ref.split(":")[0].replace("$", "")].value
+    assert isinstance(first, ArrayFormula) and first.ref == ref.replace("$", "")  # one call for all rows
+    summary = [book.values[(sheet, f"H{r}")] for r in (5, 6, 7)]
+    assert summary == pytest.approx([plan.no_bundling, plan.total_subsidy, plan.no_bundling - plan.total_subsidy],
+                                    rel=REL)
+
+
+def test_the_sample_district_portfolio_needs_bundling() -> None:
+    portfolio = Portfolio.district_sample()
+    districts = [r.district for r in portfolio.rows]
+    npv = np.array([cashflow.npv(r.discount_rate, r.renovation_surplus, list(r.operating_surpluses))
+                    for r in portfolio.rows])
+    assert len(set(districts)) >= 3 and (npv > 0).sum() < (npv < 0).sum()
+    plan = plan_bundles(npv, districts, portfolio.max_size)
+    assert plan.district_bound < plan.total_subsidy < plan.no_bundling / 10  # the size limit binds
+    assert all("示意" in r.name for r in portfolio.rows)  # illustrative, and says so
 
 
 def test_drop_downs_guard_codes_and_numbers_are_validated() -> None:
@@ -530,7 +568,8 @@ def test_classic_formulas_use_plain_names_and_single_cells_lite_the_xldudf_spell
     assert "XLDAPR" in parts["xl/metadata.xml"].decode()
     assert "sheetMetadata" in parts["[Content_Types].xml"].decode()
     used = {name for *_, f in _formulas(lite_path) for name in function_names() if f"{LITE_PREFIX}{name}(" in f}
-    assert used == set(function_names()) - {"OPERATING_SURPLUSES", "LEASE_SURPLUS", "PACKAGE_BALANCE"}
+    unused = {"OPERATING_SURPLUSES", "LEASE_SURPLUS", "PACKAGE_BALANCE", "BUNDLE_PLAN"}  # BUNDLE_PLAN: portfolio
+    assert used == set(function_names()) - unused
 
 
 class _FakeRange:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from renewal.cases import CaseResult, evaluate_cases
 from renewal.language import DEFAULT_LANG, LANGS, message
-from validation import inspect
+from validation import bundle, inspect
 from validation.tables import render
 from workbook_templates.command import add_template_parser
 
@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_parser(sub, common)
     inspect.add_parser(sub, common)
     add_template_parser(sub)
+    bundle.add_parser(sub, common)
     return parser
 
 

@@ -29,7 +29,7 @@ from workbook_templates.contract import MAX_YEARS
 NEVER = "#N/A"
 """What a result cell shows for "never within the horizon" (and for "no pattern applies")."""
 NO_IRR = "#NUM!"
-IDENTITY_COLUMNS = ("project_id", "project_name", "city", "pattern", "package_id")
+IDENTITY_COLUMNS = ("project_id", "project_name", "city", "district", "pattern", "package_id")
 """Project fields a record repeats as they were read."""
 
 
@@ -61,6 +61,7 @@ class Computed:
         best = self.best_fit[i]
         return {
             **identity,
+            "district": _text_or_none(identity["district"]),
             "package_id": _text_or_none(identity["package_id"]),
             **self.appraisal.record(i, lang),
             "entity_investment": float(self.entity_investment[i]),
