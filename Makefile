@@ -38,6 +38,12 @@ docs/jinsong_north.png: samples/jinsong_north.xlsx
 	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
 	pdftoppm -r 100 -f 9 -l 9 -x 35 -y 50 -W 1010 -H 720 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north
 
+# The README picture of the What-if sheet (the sample's last page).
+docs/jinsong_north_whatif.png: samples/jinsong_north.xlsx
+	mkdir -p .bench
+	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
+	pdftoppm -r 100 -f 11 -l 11 -x 30 -y 45 -W 1020 -H 730 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north_whatif
+
 # The pure-Python wheel (numpy its only requirement) for xlwings Lite's requirements.txt.
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .

@@ -34,7 +34,7 @@ def _metric(metric: str, value: float | None, lang: str) -> str:
 
 def case_rows(results: Sequence[CaseResult], lang: str) -> tuple[list[str], list[list[str]]]:
     """The cases table: one row per case, the paper's figures beside the computed ones."""
-    keys = ["case", "pattern", "So", "Sk", "horizon", "payback", "npv", "irr", "status",
+    keys = ["case", "pattern", "So", "Sk", "horizon", "payback", "npv", "gap", "irr", "status",
             "best_fit", "paper"]
     header = [message("cases", k, lang) for k in keys]
     rows = []
@@ -50,6 +50,7 @@ def case_rows(results: Sequence[CaseResult], lang: str) -> tuple[list[str], list
             r.case.name(lang), r.case.pattern, _money(rec["renovation_surplus"]),
             _money(rec["operating_surpluses"][0]), str(rec["horizon"]),
             _years(rec["payback_years"], lang), _money(round(rec["npv"], 1)),
+            _money(round(rec["subsidy_gap"], 1)),
             message("cases", "none", lang) if irr is None else f"{irr:.2%}",
             str(rec["balance_status"]), r.best_fit or "-", paper,
         ])
@@ -70,7 +71,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
         return 0
     header, rows = case_rows(results, args.lang)
     print(message("cases", "title", args.lang))
-    print(render(header, rows, right=[False, False, True, True, True, True, True, True,
+    print(render(header, rows, right=[False, False, True, True, True, True, True, True, True,
                                       False, False, False]))
     return 0
 

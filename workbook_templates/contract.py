@@ -55,6 +55,7 @@ SHEETS = {
     "operation": "Operation",
     "site": "Site",
     "results": "Results",
+    "whatif": "What-if",
     "lists": "Lists",
     "meta": "_Meta",
 }

@@ -23,6 +23,8 @@ from renewal import bundling, cashflow, fit, patterns, stages
 from renewal.errors import RenewalInputError
 from renewal.language import check_lang
 from xl_addin import cells
+from xl_addin.arguments import CATEGORY, LANG_DOC, SO_DOC, cash_flow_arguments
+from xl_addin.udfs_whatif import risk_profile, scenarios, sensitivity, subsidy_gap
 
 __all__ = [
     "balance_status",
@@ -42,26 +44,16 @@ __all__ = [
     "stage_surplus",
     "years_to_return",
 ]
+__all__ += [  # the what-if, from xl_addin.udfs_whatif
+    "risk_profile",
+    "scenarios",
+    "sensitivity",
+    "subsidy_gap",
+]
 
-CATEGORY = "Renewal 老旧小区更新"
-
-SO_DOC = "So, the renovation surplus Ro - Co: one cell, or a column with one project per row"
-SK_DOC = ("Sk, operating surpluses of years 1..n: a row (or column) for one project, one row per "
-          "project for many, or one number meaning the same every year (give horizon)")
-HORIZON_DOC = "Years to count (default: up to the last filled year); one, or one per project"
-LANG_DOC = 'Language of the text: "zh" (default) or "en"'
 SITE_DOC = ("Site attributes: two columns (key, value), or a header row of keys over one row "
             "per site")
 PATTERN_DOC = "Pattern code, e.g. ACTIVATION (see PATTERN_SCORES for the six codes)"
-
-
-def cash_flow_arguments(function):
-    """The So, Sk and horizon parameters every cash-flow function shares, described once."""
-    for name, options in (("horizon", {"doc": HORIZON_DOC}),
-                          ("operating_surpluses", {"ndim": 2, "doc": SK_DOC}),
-                          ("renovation_surplus", {"ndim": 2, "doc": SO_DOC})):
-        function = arg(name, **options)(function)
-    return function
 
 
 @func(category=CATEGORY)
