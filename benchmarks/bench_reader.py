@@ -2,7 +2,7 @@
 
     python benchmarks/bench_reader.py [--repeat 5] [--office] [--work DIR]
 
-The corpus is the tests' (tests/corpus.py: the samples, their hand-written variants, and what
+The corpus is the tests' (tests/tool_corpus.py: the samples, their hand-written variants, and what
 openpyxl, XlsxWriter, pandas and, with ``--office``, LibreOffice and Gnumeric write), built into
 WORK/reader-corpus. On every file, in this one process, R rounds in turn:
 
@@ -13,7 +13,7 @@ WORK/reader-corpus. On every file, in this one process, R rounds in turn:
 
 Per writer: the median over the rounds of the summed seconds, and the ratios (b)/(a) and (c)/(a)
 (> 1: slower than calamine). Files calamine cannot open (a workbook part elsewhere than
-xl/workbook.xml) are timed for (b) and (c) but left out of the ratios. Each round alternates the
+xl/workbook.xml) are left out (a note says how many). Each round alternates the
 readers file by file, so that the machine's drift falls on all three alike.
 """
 
@@ -34,7 +34,7 @@ import python_calamine as calamine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from corpus import Entry, build_corpus  # noqa: E402  (tests/corpus.py)
+from tool_corpus import Entry, build_corpus  # noqa: E402  (tests/tool_corpus.py)
 
 from validation.extract import extract  # noqa: E402
 

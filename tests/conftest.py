@@ -1,6 +1,15 @@
-"""Shared test settings: hypothesis profiles (CI is the default; `dev` runs more examples)."""
+"""Shared test settings: hypothesis profiles (CI is the default; `dev` runs more examples); the
+corpus of workbooks other tools wrote (tests/tool_corpus.py) and its reference readings, built once."""
 
+from __future__ import annotations
+
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from xl_addin.testing import use_office_js_runtime
 
@@ -11,7 +20,30 @@ use_office_js_runtime()
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+if TYPE_CHECKING:
+    from tool_corpus import Corpus
+
 settings.register_profile("ci", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """The corpus (tests/tool_corpus.py), built once per session."""
+    from tool_corpus import build_corpus
+
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
+    """The reference reading (tests/reference.py) of every corpus file read so, in two processes
+    (spawned: a fork would copy the locks of whatever threads earlier tests left)."""
+    from reference import reference_of
+    from tool_corpus import read_here
+
+    paths = [e.path for e in corpus.entries if read_here(e)]
+    with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(paths, pool.map(reference_of, paths, chunksize=4), strict=True))

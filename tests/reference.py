@@ -36,6 +36,7 @@ import math
 import warnings
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -170,6 +171,11 @@ def reference(data: bytes, file: str = "") -> dict[str, Any]:
         sheets[sheet] = cells
     return {"file": file, "names": theirs.names, "tables": theirs.tables, "sheets": sheets,
             "local_names": theirs.local_names, "calamine_read": calamine_read, "openpyxl_values": theirs.values}
+
+
+def reference_of(path: Path) -> dict[str, Any]:
+    """:func:`reference` of a file."""
+    return reference(path.read_bytes(), str(path))
 
 
 def _same_value(ours: object, ref: object) -> bool:

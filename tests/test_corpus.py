@@ -1,9 +1,10 @@
-"""Our reader and the batch against workbooks that real tools wrote (the corpus, tests/corpus.py).
+"""Our reader and the batch against workbooks that real tools wrote (the corpus, tests/tool_corpus.py).
 
 1. Every corpus file: ``validation.inspect.inspect_file`` reads the cells python-calamine reads, with
    the formula flags, cached errors, names and tables openpyxl reads (tests/reference.py says the
-   whole normalisation). The hand variants are read here for three samples (the reference costs
-   about 0.2 s a file); all seven samples' variants go through the batch below.
+   whole normalisation). The hand variants are read so for two samples (``tool_corpus.READ_VARIANTS_OF``:
+   the reference costs about 0.2 s of CPU a file); all seven samples' variants go through the batch.
+   The corpus and the reference readings are session fixtures (tests/conftest.py).
 2. Every project-shaped corpus file through one ``check_folder`` run: the status and recomputed
    results of the sample it came from, never NOT_A_WORKBOOK nor NOT_A_TEMPLATE; where its result
    cells hold no calculated value (openpyxl saves none, LibreOffice and Gnumeric cache ``#NAME?`` for
@@ -12,25 +13,22 @@
 
 from __future__ import annotations
 
+import json
 import math
-import os
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy_financial as npf
 import pytest
-from corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMPLES, Corpus, Entry, build_corpus
-from reference import differences, reference
+from reference import differences
+from tool_corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMPLES, Corpus, Entry, read_here
 from variants import VARIANTS
 
 from validation.batch import check_folder
 from validation.report import FileReport
 
-READ_VARIANTS_OF = ("hongyupo_district", "jinsong_north", "zhegong_new_village")
-"""Samples whose variants are also held cell by cell against the references."""
 IDENTITY = ("project_id", "package_id")
 """Result fields the corpus changes on purpose (each file has its own project id)."""
 NOT_CALCULATED = "RESULT_NOT_CALCULATED"
@@ -38,27 +36,6 @@ WRITERS = ("original", *(f"variant/{v}" for v in VARIANTS), "openpyxl/resaved", 
            "openpyxl/changed", "xlsxwriter/clone", "xlsxwriter/scratch", "pandas/openpyxl", "pandas/xlsxwriter",
            *(f"libreoffice/{f}" for f in (*LIBREOFFICE_FILTERS, "ods")), "gnumeric")
 PROGRAMS = {"libreoffice": "soffice", "gnumeric": "ssconvert"}
-
-
-def _reference(path: Path) -> dict[str, Any]:
-    return reference(path.read_bytes(), str(path))
-
-
-def _read_here(entry: Entry) -> bool:
-    return not entry.writer.startswith("variant/") or entry.sample in READ_VARIANTS_OF
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build_corpus(tmp_path_factory.mktemp("corpus"))
-
-
-@pytest.fixture(scope="session")
-def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
-    """The reference reading of every file read here, two processes at a time."""
-    paths = [e.path for e in corpus.entries if _read_here(e)]
-    with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-        return dict(zip(paths, pool.map(_reference, paths, chunksize=4), strict=True))
 
 
 def _entries(corpus: Corpus, writer: str) -> list[Entry]:
@@ -78,7 +55,7 @@ def test_our_reader_reads_what_calamine_and_openpyxl_read(writer: str, corpus: C
 
     problems = {}
     for entry in _entries(corpus, writer):
-        if not _read_here(entry):
+        if not read_here(entry):
             continue
         ours = inspect_file(entry.path)
         assert "findings" not in ours, (entry.id, ours.get("findings"))
@@ -86,6 +63,25 @@ def test_our_reader_reads_what_calamine_and_openpyxl_read(writer: str, corpus: C
         if found:
             problems[entry.id] = found
     assert not problems
+
+
+@pytest.mark.slow
+def test_renewal_inspect_prints_the_same_reading_as_json(corpus: Corpus, references: dict[Path, dict[str, Any]],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``renewal inspect FILE... --format json``: one JSON object per file and line, in the order
+    given, each agreeing with the references (one file of every writer)."""
+    from validation.cli import main
+
+    firsts = {}
+    for entry in corpus.entries:
+        if read_here(entry):
+            firsts.setdefault(entry.writer, entry)
+    paths = [str(e.path) for e in firsts.values()]
+    assert main(["inspect", *paths, "--format", "json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["file"] for line in lines] == paths
+    for entry, line in zip(firsts.values(), lines, strict=True):
+        assert differences(json.loads(line), references[entry.path]) == [], entry.id
 
 
 # --- the batch ----------------------------------------------------------------------------------------
@@ -106,7 +102,7 @@ def batch(corpus: Corpus) -> dict[str, FileReport]:
     entries = list(_batchable(corpus))
     for entry in entries:
         shutil.copyfile(entry.path, folder / _batch_name(entry))
-    report = check_folder(folder, lang="en")
+    report = check_folder(folder, lang="en")  # in this process: no fork of a process that ran threads
     by_name = {f.path: f for f in report.files}
     assert sorted(by_name) == sorted(_batch_name(e) for e in entries)
     return {e.id: by_name[_batch_name(e)] for e in entries}
@@ -152,15 +148,17 @@ def _close(a: object, b: object) -> bool:
 def test_the_batch_reads_every_project_workbook_as_its_sample(
         writer: str, corpus: Corpus, batch: dict[str, FileReport], references: dict[Path, dict[str, Any]]) -> None:
     """Same status, same recomputed results; one note where the results were not calculated. A file
-    that lost tables (Gnumeric writes none) is invalid with one NAME_MISSING per lost table, and
-    no finding that follows from reading its tables as empty."""
+    that lost tables (Gnumeric writes none) is invalid with one NAME_MISSING per lost table and
+    nothing else: no finding that follows from reading its tables as empty, and no note saying its
+    results were recomputed (they cannot be)."""
     problems = {}
     for entry in _entries(corpus, writer):
         source = corpus.get("original", entry.path.name if entry.template else f"{entry.sample}.xlsx")
         original, got = batch[source.id], batch[entry.id]
         reading = references.get(entry.path)  # none for variants not read here: they cache what the sample does
-        expect_note = reading is not None and _not_calculated(reading) and not _not_calculated(references[source.path])
         lost = sorted(set(references[source.path]["tables"]) - set(reading["tables"])) if reading else []
+        expect_note = (reading is not None and not lost and _not_calculated(reading)
+                       and not _not_calculated(references[source.path]))
         status = "invalid" if lost else original.status
         codes = [f.code for f in got.findings]
         wrong = [f"status {got.status} instead of {status}"] if got.status != status else []
