@@ -20,7 +20,7 @@ from validation import testing
 from validation.batch import check_folder
 from validation.cli import main
 from validation.report import Report
-from validation.testing import named_cell, set_error, table_cell
+from validation.testing import named_cell, set_error, set_named, table_cell
 
 JINSONG = "jinsong_north"
 
@@ -273,3 +273,15 @@ def test_a_file_that_cannot_be_opened_is_not_called_corrupt(tmp_path: Path, monk
     assert [f.code for f in found.findings] == ["CANNOT_OPEN"]
     assert found.findings[0].message("en") == ("the file could not be opened for reading (Permission denied): "
                                                "check its permissions, or whether it was moved during the run")
+
+
+def test_a_workbook_of_the_previous_template_version_stays_valid(tmp_path: Path, cases: dict[str, bytes]) -> None:
+    """Submissions made on template 1.0 lack the names 2.0 added (INTRODUCED): checked without
+    them, not refused; a 2.0 workbook lacking them still gets NAME_MISSING."""
+    current = cases[JINSONG]
+    lacking = testing.drop_name(testing.drop_name(current, "res_mirr"), "res_excel_check")
+    old = set_named(lacking, "meta_template_version", "1.0")
+    new_missing, older = _each(tmp_path, {"new.xlsx": lacking, "old.xlsx": old})
+    assert older.status == "ok", [f.message("en") for f in older.findings]
+    assert sorted(f.field for f in new_missing.findings if f.code == "NAME_MISSING") == [
+        "res_excel_check", "res_mirr"]

@@ -35,6 +35,7 @@ from workbook_templates.contract import (
     SITE_TABLE,
     Result,
     Table,
+    introduced_after,
 )
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -203,12 +204,16 @@ class _Reader:
         self.file, self.book = file, book
         self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
         self.findings: list[Finding] = []
+        self.version: object = None
+        """The workbook's template version, once its meta cells are read."""
 
     def area(self, name: str) -> Area | None:
         """The area a defined name refers to, or None after a NAME_MISSING/NAME_BROKEN finding
         (on the sheet the contract puts the name on)."""
         target = self.book.names.get(name)
         sheet = NAME_SHEETS[name]
+        if target is None and introduced_after(name, self.version):
+            return None
         if target is None:
             self.findings.append(Finding(self.file, "NAME_MISSING", sheet, field=name, params={"name": name}))
             return None
@@ -230,6 +235,8 @@ class _Reader:
     def table(self, frame: str) -> None:
         """The used rows of a table, one row per cell of the columns the batch reads."""
         table, base, with_years = TABLES[frame]
+        if table.name not in self.book.table_names and introduced_after(table.name, self.version):
+            return
         if table.name not in self.book.table_names:
             self.findings.append(Finding(self.file, "NAME_MISSING", table.sheet, field=table.name,
                                          params={"name": table.name}))
@@ -294,6 +301,7 @@ def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], l
     for name in TABLE_NAMES:  # read by the template's formulas, not by the batch: only checked
         reader.area(name)
     reader.named_cells("meta", META_NAMES)
+    reader.version = next((row[4] for row in reader.rows["meta"] if row[1] == "meta_template_version"), None)
     reader.named_cells("fields", [f.defined_name for f in PROJECT_FIELDS])
     for frame in TABLES:
         reader.table(frame)

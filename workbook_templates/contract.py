@@ -13,8 +13,29 @@ from typing import Literal
 
 TEMPLATE_ID = "renewal_project"
 TEMPLATE_VERSION = "2.0"
-SUPPORTED_VERSIONS = ("2.0",)
-"""2.0 added ``res_mirr`` and ``res_excel_check``, which the batch reads: a 1.0 workbook lacks them."""
+SUPPORTED_VERSIONS = ("1.0", "2.0")
+"""Versions the batch reads. A workbook of an older version lacks what :data:`INTRODUCED` says
+came later; the batch checks it without those names, so last month's submissions stay valid."""
+INTRODUCED: dict[str, str] = {
+    "res_mirr": "2.0",
+    "res_excel_check": "2.0",
+}
+"""Defined names and tables added after 1.0, with the version that added them."""
+
+
+def introduced_after(name: str, version: object) -> bool:
+    """Whether a workbook of ``version`` may lack ``name`` (added by a later template version).
+
+    >>> introduced_after("res_mirr", "1.0"), introduced_after("res_mirr", "2.0"), introduced_after("res_npv", "1.0")
+    (True, False, False)
+    """
+    added = INTRODUCED.get(name)
+    return added is not None and str(version) in SUPPORTED_VERSIONS and _major(str(version)) < _major(added)
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
 PORTFOLIO_ID = "renewal_portfolio"
 PORTFOLIO_BUNDLE_NAMES = ("pf_id", "pf_district", "pf_so", "pf_sk", "pf_horizon", "pf_discount_rate")
 """The defined names of a portfolio workbook that ``renewal bundle`` reads (one row per project;
