@@ -189,12 +189,9 @@ def debt_schedule(amount: object, rate: object, term: object, grace_years: objec
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.where(r == 0, a / t, a * r / -np.expm1(-t * np.log1p(r)))
         annuity_principal = level * np.exp(-(t - j + 1) * np.log1p(r))
-    equal_principal = a / t
     kind = methods[:, None]
-    principal = np.select(
-        [kind == ANNUITY, kind == EQUAL_PRINCIPAL],
-        [annuity_principal, np.broadcast_to(equal_principal, years.shape)],
-        np.where(j == t, a, 0.0))
+    principal = np.select([kind == ANNUITY, kind == EQUAL_PRINCIPAL],
+                          [annuity_principal, np.broadcast_to(a / t, j.shape)], np.where(j == t, a, 0.0))
     principal = np.where(repaying, principal, 0.0)
     interest = np.select(
         [kind == ANNUITY, kind == EQUAL_PRINCIPAL],

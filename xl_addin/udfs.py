@@ -23,11 +23,29 @@ from renewal import cashflow, fit, patterns, stages
 from renewal.errors import RenewalInputError
 from renewal.language import check_lang
 from xl_addin import cells
+from xl_addin.udfs_financing import coverage_ratio, debt_service, dscr, equity_irr, min_dscr
 
 __all__ = [
-    "balance_status", "lease_surplus", "operating_surpluses", "package_balance", "pattern_fit",
-    "pattern_name", "pattern_reasons", "pattern_scores", "payback_years", "policy_guidance",
-    "renewal_irr", "renewal_npv", "required_annual_surplus", "stage_surplus", "years_to_return",
+    "balance_status",
+    "coverage_ratio",
+    "debt_service",
+    "dscr",
+    "equity_irr",
+    "lease_surplus",
+    "min_dscr",
+    "operating_surpluses",
+    "package_balance",
+    "pattern_fit",
+    "pattern_name",
+    "pattern_reasons",
+    "pattern_scores",
+    "payback_years",
+    "policy_guidance",
+    "renewal_irr",
+    "renewal_npv",
+    "required_annual_surplus",
+    "stage_surplus",
+    "years_to_return",
 ]
 
 CATEGORY = "Renewal 老旧小区更新"
