@@ -73,6 +73,28 @@ def financing_name(table: str, code: str, lang: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class FinancingSource:
+    """One source of the renovation money (a row of the Financing sheet).
+
+    ``rate``, ``term``, ``grace_years`` and ``method`` matter for debt only.
+    """
+
+    item: str
+    kind: str
+    amount: float
+    rate: float | None = None
+    term: int | None = None
+    grace_years: int | None = None
+    method: str | None = None
+    note: str = ""
+
+    @property
+    def is_debt(self) -> bool:
+        """Whether the source is repaid with interest (a loan or a bond)."""
+        return self.kind in debt_kinds()
+
+
+@dataclass(frozen=True)
 class CoverageMinimum:
     """The smallest acceptable bond coverage ratio, and where the figure comes from."""
 
