@@ -209,7 +209,7 @@ def debt_schedule(amount: object, rate: object, term: object, grace_years: objec
     interest_only = np.where(j <= t, r * a, 0.0)  # grace years, and every year of a bullet
     # Annuity: P / (1+r)^(T-j+1) of principal; 1 - (1+r)^-T as -expm1(-T log1p(r)), exact near r = 0.
     with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.where(r == 0, a / t, a * r / -np.expm1(-t * np.log1p(r)))
+        level = np.where(r == 0, a / t, a * (r / -np.expm1(-t * np.log1p(r))))
         annuity_principal = level * np.exp(-(t - j + 1) * np.log1p(r))
     kind = methods[:, None]
     principal = np.select([kind == ANNUITY, kind == EQUAL_PRINCIPAL],

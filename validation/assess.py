@@ -20,6 +20,7 @@ import pandas as pd
 from validation.checks import input_findings, prepare, result_findings
 from validation.compute import compute
 from validation.extract import COLUMNS, DTYPES, Extraction
+from validation.financing import findings as financing_findings
 from validation.findings import Finding
 from validation.report import FileReport, PackageReport, Report, file_status
 
@@ -53,8 +54,8 @@ def assess(folder: str | Path, extractions: list[Extraction], lang: str) -> Repo
                   if ex.readable and ex.file in inputs.projects.index
                   and not any(f.severity == "error" for f in findings[ex.file])]
     computed = compute(inputs, computable)
-    for item in result_findings(frames["results"], computed.expected(),
-                                computed.declared_patterns(inputs.fields)):
+    for item in [*result_findings(frames["results"], computed.expected(), computed.declared_patterns(inputs.fields)),
+                 *financing_findings(computed.financing, list(computed.files), frames["results"])]:
         findings[item.file].append(item)
     records = {file: computed.record(i, lang) for i, file in enumerate(computed.files)}
     files = tuple(

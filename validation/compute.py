@@ -24,6 +24,7 @@ from renewal.fit import Scores, score_sites, site_attribute_keys
 from renewal.patterns import PATTERN_CODES
 from renewal.stages import PackageBalance, package_balances
 from validation.checks import Inputs, numbers
+from validation.financing import Financed, finance
 from workbook_templates.contract import MAX_YEARS
 
 NEVER = "#N/A"
@@ -44,6 +45,7 @@ class Computed:
     required_annual_surplus: np.ndarray
     scores: Scores
     packages: list[PackageBalance]
+    financing: Financed
 
     @cached_property
     def best_fit(self) -> list[str | None]:
@@ -68,6 +70,7 @@ class Computed:
             "best_fit_pattern": best,
             "pattern_scores": {code: float(self.scores.score[i, j])
                                for j, code in enumerate(PATTERN_CODES)},
+            **self.financing.record(i),
         }
 
     def expected(self) -> pd.DataFrame:
@@ -89,6 +92,7 @@ class Computed:
             "res_required_annual_surplus": self.required_annual_surplus.tolist(),
             "res_balance_status": [s.text(lang) for s, lang in zip(a.status, langs, strict=True)],
             "res_best_fit_pattern": [b or NEVER for b in self.best_fit],
+            **self.financing.expected(NEVER, NO_IRR),
         }
         rows = [(file, name, 0, values[i]) for name, values in scalars.items()
                 for i, file in enumerate(self.files)]
@@ -118,8 +122,8 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _renovation(inputs: Inputs, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """So and the entity's own investment per project (formula 1)."""
+def _renovation(inputs: Inputs, files: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """So, the entity's own investment and the renovation cost Co per project (formula 1)."""
     cells = inputs.renovation[inputs.renovation["file"].isin(files)]
     rows = cells.pivot(index=["file", "row"], columns="column", values="value").reindex(
         columns=["kind", "source", "amount"])
@@ -128,8 +132,8 @@ def _renovation(inputs: Inputs, files: list[str]) -> tuple[np.ndarray, np.ndarra
     cost, revenue = rows["kind"] == "cost", rows["kind"] == "revenue"
     so = (amount.where(revenue & counts, 0.0) - amount.where(cost, 0.0)).groupby(level="file").sum()
     own = amount.where(revenue & ~counts, 0.0).groupby(level="file").sum()
-    return (so.reindex(files, fill_value=0.0).to_numpy(dtype=float),
-            own.reindex(files, fill_value=0.0).to_numpy(dtype=float))
+    co = amount.where(cost, 0.0).groupby(level="file").sum()
+    return tuple(x.reindex(files, fill_value=0.0).to_numpy(dtype=float) for x in (so, own, co))
 
 
 def _operation(inputs: Inputs, files: list[str]) -> np.ndarray:
@@ -156,7 +160,7 @@ def _site_columns(inputs: Inputs, files: list[str]) -> dict[str, np.ndarray]:
 def compute(inputs: Inputs, files: list[str]) -> Computed:
     """Every result for the projects in ``files`` (whose inputs passed validation)."""
     projects = inputs.projects.reindex(files)
-    so, own = _renovation(inputs, files)
+    so, own, co = _renovation(inputs, files)
     sk = _operation(inputs, files)
     horizon = projects["horizon"].to_numpy(dtype=float).astype(np.int64)
     rate = projects["discount_rate"].to_numpy(dtype=float)
@@ -165,4 +169,6 @@ def compute(inputs: Inputs, files: list[str]) -> Computed:
     package_ids = [_text_or_none(p) for p in projects["package_id"]]
     return Computed(tuple(files), projects, appraisal, own,
                     np.atleast_1d(required_annual_surplus(so, horizon, rate)), scores,
-                    package_balances(package_ids, so, appraisal.npv))
+                    package_balances(package_ids, so, appraisal.npv),
+                    finance(inputs.financing, files, projects, so=so, operating=appraisal.operating_surpluses,
+                            cost=co))

@@ -27,13 +27,15 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 PROJECT_COLUMNS = ("file", "status", "errors", "warnings", "infos", "project_id", "project_name",
                    "city", "pattern", "best_fit_pattern", "renovation_surplus", "entity_investment",
                    "first_surplus", "horizon", "payback_years", "discounted_payback_years", "npv",
-                   "irr", "years_to_target", "balance_status", "package_id")
+                   "irr", "years_to_target", "balance_status", "package_id", "min_dscr", "coverage_ratio",
+                   "equity_irr")
 FINDING_COLUMNS = ("file", "sheet", "cell", "field", "severity", "code", "message", "value")
 PACKAGE_COLUMNS = ("package_id", "files", "project_ids", "package_surplus", "package_npv",
                    "balanced")
 RESULT_KEYS = PROJECT_COLUMNS[5:]
-MONEY, YEARS, RATE = "#,##0.0", "0.00", "0.00%"
-PROJECT_FORMATS = (None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS)
+MONEY, YEARS, RATE, RATIO = "#,##0.0", "0.00", "0.00%", "0.00"
+PROJECT_FORMATS = (None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS, None, None,
+                                  RATIO, RATIO, RATE)
 
 
 def _label(key: str, lang: str) -> str:
