@@ -25,6 +25,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py
 	$(BIN)/python benchmarks/bench_udfs.py
+	$(BIN)/python benchmarks/bench_financing.py
 
 # Regenerate the committed templates and samples (a test checks they equal what this writes).
 templates: $(STAMP)

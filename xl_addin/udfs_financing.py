@@ -62,9 +62,15 @@ def debt_service(amount, rate, term, grace_years=None, method=None):
     return cells.excel_numbers(np.atleast_2d(value))
 
 
+def surpluses_and_service(function):
+    """The Sk and debt service parameters DSCR and MIN_DSCR share, described once."""
+    for name, doc in (("debt_service", DS_DOC), ("operating_surpluses", SK_DOC)):
+        function = arg(name, ndim=2, doc=doc)(function)
+    return function
+
+
 @func(category=CATEGORY)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
-@arg("debt_service", ndim=2, doc=DS_DOC)
+@surpluses_and_service
 def dscr(operating_surpluses, debt_service):
     """Spills each year's debt service coverage ratio Sk / debt service; #N/A in years without debt service."""
     values = financing.dscr(_surpluses(operating_surpluses), _years("debt_service", debt_service))
@@ -72,8 +78,7 @@ def dscr(operating_surpluses, debt_service):
 
 
 @func(category=CATEGORY)
-@arg("operating_surpluses", ndim=2, doc=SK_DOC)
-@arg("debt_service", ndim=2, doc=DS_DOC)
+@surpluses_and_service
 def min_dscr(operating_surpluses, debt_service):
     """The smallest DSCR (Sk / debt service) over the years with debt service; #N/A if there is none."""
     value = financing.min_dscr(_surpluses(operating_surpluses), _years("debt_service", debt_service))
