@@ -92,7 +92,7 @@ class Computed:
             "res_required_annual_surplus": self.required_annual_surplus.tolist(),
             "res_balance_status": [s.text(lang) for s, lang in zip(a.status, langs, strict=True)],
             "res_best_fit_pattern": [b or NEVER for b in self.best_fit],
-            **self.financing.expected(NEVER, NO_IRR),
+            **self.financing.expected(NO_IRR),
         }
         rows = [(file, name, 0, values[i]) for name, values in scalars.items()
                 for i, file in enumerate(self.files)]

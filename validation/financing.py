@@ -31,7 +31,7 @@ from renewal.financing import (
 )
 from renewal.financing import coverage_ratio as bond_coverage
 from validation.findings import Finding, display
-from workbook_templates.contract import MAX_DEBT_YEARS, MAX_GRACE_YEARS
+from workbook_templates.contract import MAX_DEBT_YEARS, MAX_GRACE_YEARS, NOT_APPLICABLE
 
 NUMERIC = {"amount": (0.0, np.nan, False), "rate": (-0.99, 0.99, False),
            "term": (1.0, float(MAX_DEBT_YEARS - MAX_GRACE_YEARS), True),
@@ -65,10 +65,11 @@ class Financed:
                 "min_dscr": _or_none(self.min_dscr[i]), "coverage_ratio": _or_none(self.coverage_ratio[i]),
                 "equity_irr": _or_none(self.equity_irr[i])}
 
-    def expected(self, never: str, no_irr: str) -> dict[str, list[float | str]]:
-        """What each financing result cell should show, by defined name."""
+    def expected(self, no_irr: str) -> dict[str, list[float | str]]:
+        """What each financing result cell should show, by defined name (``NOT_APPLICABLE`` without debt)."""
         return {"res_sources_total": self.sources_total.tolist(),
-                "res_min_dscr": _or(self.min_dscr, never), "res_coverage_ratio": _or(self.coverage_ratio, never),
+                "res_min_dscr": _or(self.min_dscr, NOT_APPLICABLE),
+                "res_coverage_ratio": _or(self.coverage_ratio, NOT_APPLICABLE),
                 "res_equity_irr": _or(self.equity_irr, no_irr)}
 
 
@@ -148,7 +149,7 @@ def findings(financed: Financed, files: list[str], results: pd.DataFrame) -> lis
     source = coverage_minimum()
     for i in np.flatnonzero(np.nan_to_num(financed.coverage_ratio, nan=np.inf) < financed.min_coverage):
         found.append(Finding(files[i], "COVERAGE_BELOW_MINIMUM", **at(i, "res_coverage_ratio"),
-                             value=round(float(financed.coverage_ratio[i]), 3),
+                             value=float(financed.coverage_ratio[i]),
                              params={"minimum": display(financed.min_coverage[i]), "source_zh": source.source_zh,
                                      "source_en": source.source_en}))
     return found

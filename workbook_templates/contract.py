@@ -86,7 +86,7 @@ PROJECT_FIELDS: tuple[Field, ...] = (
           "万元", minimum=0),
     Field("lang", "code", True, "结果语言", "language of results", codes="lang", default="zh"),
     Field("min_coverage_ratio", "number", False, "专项债本息覆盖倍数下限", "minimum special-bond coverage ratio",
-          "倍", minimum=0, default=coverage_minimum().minimum),
+          "倍", minimum=0, maximum=5, default=coverage_minimum().minimum),
 )
 
 
@@ -182,6 +182,9 @@ READY_NAME = "calc_ready"
 CHART_NAMES = ("chart_flows", "chart_balance")
 """The chart's data rows: So at year 0 then Sk, and So + cumulative Sk; ``#N/A``
 (a gap in the chart) beyond the horizon or before the inputs are ready."""
+NOT_APPLICABLE = "—"
+"""What the minimum DSCR and the coverage ratio show without debt or without a special bond
+(a text: LibreOffice would show a cached error value as #NAME?)."""
 FINANCING_NAMES = ("fin_equity", "fin_debt_service", "fin_bond_service")
 """The Financing sheet's equity of the entity, and its rows of total and special-bond debt
 service by year: what the Results formulas read."""

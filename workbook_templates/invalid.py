@@ -182,8 +182,7 @@ def special_bond_not_covered() -> Broken:
         Defect("DSCR_BELOW_ONE", "warning", *dscr_at, "res_min_dscr", min_dscr(sk, service),
                "到期一次还本：第10年还本付息 606.1，远超当年运营盈余 96",
                "principal at maturity: year 10's debt service of 606.1 is far beyond the year's surplus of 96"),
-        Defect("COVERAGE_BELOW_MINIMUM", "warning", *coverage_at, "res_coverage_ratio",
-               round(coverage_ratio(sk, service), 3),
+        Defect("COVERAGE_BELOW_MINIMUM", "warning", *coverage_at, "res_coverage_ratio", coverage_ratio(sk, service),
                f"10年运营盈余 960 只覆盖专项债本息 841 的 1.14 倍，低于常见要求 {coverage_minimum().minimum:g}",
                f"ten years of surplus, 960, cover the bond's 841 of principal and interest 1.14 times, "
                f"below the {coverage_minimum().minimum:g} commonly required")])
