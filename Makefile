@@ -35,7 +35,7 @@ templates: $(STAMP)
 docs/jinsong_north.png: samples/jinsong_north.xlsx
 	mkdir -p .bench
 	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
-	pdftoppm -r 100 -f 9 -l 9 -x 35 -y 50 -W 1010 -H 720 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north
+	pdftoppm -r 100 -f 13 -l 13 -x 35 -y 50 -W 1010 -H 720 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north
 
 # The pure-Python wheel (numpy its only requirement) for xlwings Lite's requirements.txt.
 wheel: $(STAMP)
