@@ -15,7 +15,6 @@ Bad input raises :class:`~renewal.errors.RenewalInputError` naming the argument.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -101,10 +100,6 @@ class CoverageMinimum:
     minimum: float
     source_zh: str
     source_en: str
-
-    def source(self, lang: str | None = None) -> str:
-        """Where the figure comes from, in ``lang``."""
-        return self.source_zh if check_lang(lang) == "zh" else self.source_en
 
 
 def coverage_minimum() -> CoverageMinimum:
@@ -387,13 +382,3 @@ def equity_irr(equity: object, operating_surpluses: object, debt_service: object
     result = cashflow.irr(-np.broadcast_to(e, (sk.shape[0],)), flows, years, **options)
     result = np.atleast_1d(result)
     return float(result[0]) if one and e.ndim == 0 else result
-
-
-def kinds_are_debt(kinds: Sequence[object]) -> np.ndarray:
-    """Whether each source kind is debt.
-
-    >>> kinds_are_debt(["SUBSIDY", "BANK_LOAN", None]).tolist()
-    [False, True, False]
-    """
-    debt = set(debt_kinds())
-    return np.array([k in debt for k in kinds], dtype=bool)
