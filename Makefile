@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (Python 3.11+, git, make):
-#   make run    set up .venv, run the main job on the bundled samples
+#   make run    set up .venv, run the main job on the bundled samples, plan the sample district portfolio
 #   make test   set up .venv, run ruff and the whole test suite (what CI runs)
 PY ?= python3
 VENV := .venv
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/renewal --lang en batch samples --out report --fail-on never
+	$(BIN)/renewal --lang en bundle portfolios/district_bundling.xlsx --out plan --max-size 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,6 +26,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py
 	$(BIN)/python benchmarks/bench_udfs.py
+	$(BIN)/python benchmarks/bench_bundling.py
 	$(BIN)/python benchmarks/bench_financing.py
 
 # Regenerate the committed templates and samples (a test checks they equal what this writes).
@@ -37,13 +39,19 @@ docs/jinsong_north.png: samples/jinsong_north.xlsx
 	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
 	pdftoppm -r 100 -f 13 -l 13 -x 35 -y 50 -W 1010 -H 720 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north
 
+# The README picture of the What-if sheet (the sample's last page).
+docs/jinsong_north_whatif.png: samples/jinsong_north.xlsx
+	mkdir -p .bench
+	soffice --headless --convert-to pdf --outdir .bench samples/jinsong_north.xlsx
+	pdftoppm -r 100 -f 14 -l 14 -x 30 -y 45 -W 1020 -H 730 -png -singlefile .bench/jinsong_north.pdf docs/jinsong_north_whatif
+
 # The pure-Python wheel (numpy its only requirement) for xlwings Lite's requirements.txt.
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
 
 # Large system programs some tests use when present (they skip cleanly when absent).
 system-deps:
-	apt-get update && apt-get install -y --no-install-recommends libreoffice-calc chromium poppler-utils fonts-noto-cjk
+	apt-get update && apt-get install -y --no-install-recommends libreoffice-calc gnumeric chromium poppler-utils fonts-noto-cjk
 
 test-all: system-deps test
 

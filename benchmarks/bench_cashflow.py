@@ -41,19 +41,24 @@ def ours(so: np.ndarray, sk: np.ndarray) -> tuple[np.ndarray, ...]:
     return payback_years(so, sk), npv(RATE, so, sk), irr(so, sk)
 
 
+def payback_of(flows: np.ndarray) -> float:
+    """A loop's payback of one project's flows (t = 0..n): where the running sum first reaches 0,
+    interpolated within the year; 0 if So >= 0, inf if never."""
+    running = np.cumsum(flows)
+    hit = np.flatnonzero(running[1:] >= 0)
+    if flows[0] >= 0:
+        return 0.0
+    if hit.size:
+        t = hit[0]
+        return float(t + -running[t] / (running[t + 1] - running[t]))
+    return np.inf
+
+
 def loop(so: np.ndarray, sk: np.ndarray) -> tuple[np.ndarray, ...]:
     pay, values, rates = (np.empty(so.size) for _ in range(3))
     for i in range(so.size):
         flows = np.concatenate([[so[i]], sk[i]])
-        running = np.cumsum(flows)
-        hit = np.flatnonzero(running[1:] >= 0)
-        if so[i] >= 0:
-            pay[i] = 0.0
-        elif hit.size:
-            t = hit[0]
-            pay[i] = t + -running[t] / (running[t + 1] - running[t])
-        else:
-            pay[i] = np.inf
+        pay[i] = payback_of(flows)
         values[i] = npf.npv(RATE, flows)
         rates[i] = npf.irr(flows)
     return pay, values, rates

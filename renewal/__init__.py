@@ -10,7 +10,11 @@ its own data tables), knows Excel or imports pandas.
 Modules: ``cashflow`` (payback, NPV, IRR, PMT...), ``stages`` (items, So, Sk,
 balance status, packages), ``patterns`` (the catalogue), ``fit`` (pattern
 scores and reasons), ``policy`` (policy limits), ``appraisal`` (all results
-for many projects), ``cases`` (the paper's reference cases).
+for many projects), ``cases`` (the paper's reference cases); the what-if:
+``drivers`` (Ro, Co, Rk, Ck and the rate), ``subsidy`` (the subsidy gap),
+``sensitivity`` (switching values), ``scenarios``, ``risk`` (Monte Carlo);
+``sensitivity.sensitivity`` and ``scenarios.scenarios`` are not lifted here, so
+that the names stay the modules'.
 """
 
 from renewal.appraisal import Appraisal, appraise
@@ -25,10 +29,13 @@ from renewal.cashflow import (
     required_annual_surplus,
     years_to_return,
 )
+from renewal.drivers import DRIVERS, Drivers, as_drivers
 from renewal.errors import RenewalInputError
 from renewal.fit import fit_reasons, fit_site, score_sites
 from renewal.language import DEFAULT_LANG, LANGS
 from renewal.patterns import PATTERN_CODES, get_pattern, pattern_name, policy_guidance
+from renewal.risk import RiskProfile, loss_probability, risk_profile
+from renewal.sensitivity import Sensitivity, switching_values
 from renewal.stages import (
     BalanceStatus,
     OperationItem,
@@ -38,20 +45,26 @@ from renewal.stages import (
     package_balance,
     renovation_surplus,
 )
+from renewal.subsidy import subsidy_gap
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_LANG",
+    "DRIVERS",
     "LANGS",
     "NEVER",
     "PATTERN_CODES",
     "Appraisal",
     "BalanceStatus",
+    "Drivers",
     "OperationItem",
     "RenewalInputError",
     "RenovationItem",
+    "RiskProfile",
+    "Sensitivity",
     "appraise",
+    "as_drivers",
     "balance_status",
     "cumulative_balance",
     "fit_reasons",
@@ -59,6 +72,7 @@ __all__ = [
     "get_pattern",
     "irr",
     "lease_surplus",
+    "loss_probability",
     "npv",
     "operating_surpluses",
     "package_balance",
@@ -68,6 +82,9 @@ __all__ = [
     "projected_surpluses",
     "renovation_surplus",
     "required_annual_surplus",
+    "risk_profile",
     "score_sites",
+    "subsidy_gap",
+    "switching_values",
     "years_to_return",
 ]

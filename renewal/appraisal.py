@@ -2,7 +2,8 @@
 
 One call computes, for P projects (So (P,), Sk (P, N), horizons (P,)):
 payback (undiscounted and at the discount rate), NPV at the discount rate,
-IRR, years to reach the target return, and the balance status. The cases
+IRR, years to reach the target return, the balance status and the subsidy
+gap at the discount rate. The cases
 table, the templates' cached values and the nightly batch all come from here.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 from renewal.cashflow import irr, npv, payback_years, years_to_return
 from renewal.inputs import as_flows, as_rate
 from renewal.stages import BalanceStatus, balance_status
+from renewal.subsidy import subsidy_gap
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Appraisal:
     npv: np.ndarray
     irr: np.ndarray
     years_to_target: np.ndarray
+    subsidy_gap: np.ndarray
     status: list[BalanceStatus]
 
     def __len__(self) -> int:
@@ -55,6 +58,7 @@ class Appraisal:
             "irr": _finite(self.irr[i]),
             "target_return": float(self.target_return[i]),
             "years_to_target": _finite(self.years_to_target[i]),
+            "subsidy_gap": float(self.subsidy_gap[i]),
             "balance_status_code": self.status[i].code,
             "balance_year": self.status[i].year,
             "balance_status": self.status[i].text(lang),
@@ -71,13 +75,14 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
 
     ``discount_rate`` gives the NPV and the discounted payback; ``target_return``
     (default: the discount rate) gives the years to reach it. The balance
-    status is the undiscounted one, as the paper reads it.
+    status is the undiscounted one, as the paper reads it; the subsidy gap is
+    the one at the discount rate over the horizon.
 
     >>> a = appraise([-3100, -600], [[348] * 20, [96] * 10 + [0] * 10], horizon=[20, 10])
     >>> a.payback_years.round(3).tolist(), a.npv.round(1).tolist()
     ([8.908, 6.25], [316.7, 44.2])
-    >>> [s.code for s in a.status]
-    ['OPERATION_YEAR', 'OPERATION_YEAR']
+    >>> [s.code for s in a.status], a.subsidy_gap.tolist()
+    (['OPERATION_YEAR', 'OPERATION_YEAR'], [0.0, 0.0])
     """
     flows = as_flows(renovation_surplus, operating_surpluses, horizon)
     n = flows.renovation.size
@@ -97,5 +102,6 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
         npv=np.atleast_1d(npv(rate, so, sk, h)),
         irr=np.atleast_1d(irr(so, sk, h)),
         years_to_target=np.atleast_1d(years_to_return(target, so, sk, h)),
+        subsidy_gap=np.atleast_1d(subsidy_gap(so, sk, rate, None, h)),
         status=statuses if isinstance(statuses, list) else [statuses],
     )

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from validation import testing
 from validation.batch import check_folder
@@ -52,7 +55,7 @@ def in_table(table: str, row: int, column: str, value: object) -> Edit:
 
 def site_row(data: bytes, key: str) -> int:
     with Workbook(data) as book:
-        keys = [r[0] for r in book.table("tblSite").rows]
+        keys = [r[0].value for r in book.table("tblSite").rows]
     return keys.index(key) + 1
 
 
@@ -100,13 +103,50 @@ def _typed_over_npv(data: bytes) -> bytes:
     return set_cell(data, *named_cell(data, "res_npv"), 999.0)
 
 
+def _encrypted(data: bytes) -> bytes:
+    """The workbook with a password to open (Office's agile encryption, as Excel writes it)."""
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt("secret", out)
+    return out.getvalue()
+
+
+def _legacy_xls() -> bytes:
+    """A real Excel 97-2003 workbook (BIFF8, by xlwt)."""
+    book = xlwt.Workbook()
+    book.add_sheet("Project").write(0, 0, "jinsong")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _ods() -> bytes:
+    """A real OpenDocument spreadsheet (odfpy, through pandas)."""
+    out = io.BytesIO()
+    pd.DataFrame({"project": ["jinsong"]}).to_excel(out, engine="odf", index=False)
+    return out.getvalue()
+
+
+def _xlsb() -> bytes:
+    """The package of an Excel binary workbook: its main part is xl/workbook.bin."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'content-types"><Override PartName="/xl/workbook.bin" ContentType="application/'
+                   'vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>')
+        z.writestr("xl/workbook.bin", bytes(64))
+    return out.getvalue()
+
+
 def _not_calculated_npv(data: bytes) -> bytes:
     return drop_cached_value(data, *named_cell(data, "res_npv"))
 
 
 def _duplicate_key(data: bytes) -> bytes:
     with Workbook(data) as book:
-        first_key = book.table("tblSite").rows[0][0]
+        first_key = book.table("tblSite").rows[0][0].value
     return in_table("tblSite", 2, "key", first_key)(data)
 
 
@@ -116,8 +156,17 @@ NAME = "name"
 DEFECTS = (
     Defect("unreadable/corrupt.xlsx", JINSONG, lambda d: d[: len(d) // 2],
            (("NOT_A_WORKBOOK", None),), "unreadable", False),
-    Defect("unreadable/encrypted.xlsx", JINSONG, lambda d: OLE_MAGIC + bytes(4096),
-           (("ENCRYPTED_OR_LEGACY", None),), "unreadable", False),
+    Defect("unreadable/encrypted.xlsx", JINSONG, _encrypted, (("ENCRYPTED", None),), "unreadable", False),
+    Defect("unreadable/legacy.xls", JINSONG, lambda d: _legacy_xls(), (("UNSUPPORTED_FORMAT", None),),
+           "unreadable", False),
+    Defect("unreadable/wps.et", JINSONG, lambda d: _legacy_xls(), (("UNSUPPORTED_FORMAT", None),),
+           "unreadable", False),
+    Defect("unreadable/opendocument.ods", JINSONG, lambda d: _ods(), (("UNSUPPORTED_FORMAT", None),),
+           "unreadable", False),
+    Defect("unreadable/binary.xlsb", JINSONG, lambda d: _xlsb(), (("UNSUPPORTED_FORMAT", None),),
+           "unreadable", False),
+    Defect("unreadable/other_compound_file.xlsx", JINSONG, lambda d: OLE_MAGIC + bytes(4096),
+           (("NOT_A_WORKBOOK", None),), "unreadable", False),
     Defect("unreadable/zip_bomb.xlsx", JINSONG, _bomb, (("ZIP_BOMB", None),), "unreadable", False),
     Defect("unreadable/xxe.xlsx", JINSONG, _xxe, (("XML_DTD", None),), "unreadable", False),
     Defect("unreadable/oversized.xlsx", JINSONG, _pad(Limits().max_file_bytes),
@@ -263,8 +312,12 @@ def test_each_defect_gets_its_finding(defect_run: tuple[Path, Report, dict[str, 
 def test_messages_say_what_is_wrong(defect_run: tuple[Path, Report, dict[str, bytes]]) -> None:
     _, report, _ = defect_run
     messages = {(f.file, f.code): f.message("en") for f in report.findings}
-    assert messages[("unreadable/encrypted.xlsx", "ENCRYPTED_OR_LEGACY")] == (
-        "encrypted, or a legacy .xls: save as .xlsx without a password")
+    assert messages[("unreadable/encrypted.xlsx", "ENCRYPTED")] == (
+        "the file is password-protected (encrypted) and cannot be checked: save it as .xlsx without a password")
+    assert messages[("unreadable/legacy.xls", "UNSUPPORTED_FORMAT")].startswith(
+        "a legacy Excel 97-2003 workbook (.xls) or WPS (.et) file cannot be checked: open it in Excel or WPS")
+    assert "(.ods)" in messages[("unreadable/opendocument.ods", "UNSUPPORTED_FORMAT")]
+    assert "(.xlsb)" in messages[("unreadable/binary.xlsb", "UNSUPPORTED_FORMAT")]
     assert "xl/workbook.xml" in messages[("unreadable/xxe.xlsx", "XML_DTD")]
     assert "compression ratio" in messages[("unreadable/zip_bomb.xlsx", "ZIP_BOMB")]
     assert messages[("text_in_number.xlsx", "NOT_A_NUMBER")] == (
@@ -279,7 +332,7 @@ def test_messages_say_what_is_wrong(defect_run: tuple[Path, Report, dict[str, by
     assert "best fit: ACTIVATION" in messages[("pattern_not_applicable.xlsx", "PATTERN_NOT_APPLICABLE")]
     assert "999" in messages[("typed_over.xlsx", "RESULT_TYPED_OVER")]
     zh = {(f.file, f.code): f.message("zh") for f in report.findings}
-    assert zh[("unreadable/encrypted.xlsx", "ENCRYPTED_OR_LEGACY")].startswith("文件已加密")
+    assert zh[("unreadable/encrypted.xlsx", "ENCRYPTED")].startswith("文件有打开密码")
 
 
 def test_a_stale_result_shows_the_recomputed_figure(defect_run: tuple[Path, Report, dict[str, bytes]]
@@ -361,7 +414,8 @@ def test_a_part_packed_with_another_method_is_refused_by_name(case_workbooks: di
             copy.writestr(info.filename, archive.read(info), compress_type=method)
     found = inspect_archive("x.xlsx", buffer.getvalue(), Limits())
     assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
-    assert found[0].params["reason_en"] == "damaged part xl/styles.xml: unsupported compression method 12"
+    assert found[0].params["reason_en"] == ("the part xl/styles.xml is packed with compression method 12, which "
+                                            "Office Open XML does not allow (only stored and deflate)")
 
 
 def test_a_flipped_byte_inside_a_part_is_a_damaged_part(case_workbooks: dict[str, bytes]) -> None:
@@ -371,7 +425,8 @@ def test_a_flipped_byte_inside_a_part_is_a_damaged_part(case_workbooks: dict[str
     data[middle] ^= 0xFF
     found = inspect_archive("x.xlsx", bytes(data), Limits())
     assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
-    assert "damaged part xl/worksheets/sheet1.xml" in found[0].params["reason_en"]
+    assert found[0].params["reason_en"] == ("the part xl/worksheets/sheet1.xml is damaged (it does not unpack, or "
+                                            "its checksum differs)")
 
 
 def test_limits_on_unpacked_size_and_parts(case_workbooks: dict[str, bytes]) -> None:

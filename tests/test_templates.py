@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
 from renewal import cashflow, fit, patterns
+from renewal.bundling import plan_bundles
 from renewal.cases import CaseResult, ReferenceCase, case, evaluate_cases, reference_cases
 from validation.cli import main
 from workbook_templates import cached as cached_package
@@ -30,6 +32,7 @@ from workbook_templates import contract, styles
 from workbook_templates.build import INVALID_DIR, MANIFEST, build_all, jobs
 from workbook_templates.engine import ExcelError, Values, recalculate_file
 from workbook_templates.layout import LINE_HEIGHT, Identity, cells_of
+from workbook_templates.portfolio import Portfolio
 from workbook_templates.runtime import LITE_PREFIX, calls_renewal, function_names
 from xl_addin import lite
 
@@ -148,7 +151,7 @@ def test_committed_workbooks_are_what_the_generator_writes(regenerated: Regenera
         assert not found, (rel, found[:10])
     assert (ROOT / MANIFEST).read_text("utf-8") == (out / MANIFEST).read_text("utf-8")
     generated = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
-    committed = {p.relative_to(ROOT) for d in ("workbook_templates", "samples")
+    committed = {p.relative_to(ROOT) for d in ("workbook_templates", "samples", "portfolios")
                  for p in (ROOT / d).rglob("*") if p.suffix in (".xlsx", ".json")}
     assert committed == generated
 
@@ -291,7 +294,8 @@ def test_each_sample_recalculates_to_the_models_results(result: CaseResult, book
     answers = {cell for name in ("res_irr", "res_payback_years", "res_discounted_payback_years",
                                  "res_years_to_target", "res_equity_irr") if isinstance(book.one(name), ExcelError)
                for cell in book.cells(name)}
-    errors = {cell for cell, v in book.values.items() if isinstance(v, ExcelError)}
+    errors = {cell for cell, v in book.values.items() if isinstance(v, ExcelError)
+              and cell[0] != contract.SHEETS["whatif"]}  # the What-if sheet's: test_the_whatif_sheet_...
     assert errors <= gaps | answers | _paper_cells(book, answers)
     assert all(book.values[g] == "#N/A" for g in gaps)
 
@@ -322,6 +326,64 @@ def test_each_samples_own_pattern_is_its_best_fit(books: dict[Path, Book]) -> No
     for c in reference_cases():
         book = books[Path("samples") / f"{c.id}.xlsx"]
         assert book.cached[book.cells("res_best_fit_pattern")[0]] == c.pattern == book.one("res_best_fit_pattern")
+
+
+def _model_cell(value: float) -> object:
+    """What a cell shows for a model's number: ``#N/A`` for never, ``#NUM!`` for none."""
+    if math.isnan(value):
+        return "#NUM!"
+    return "#N/A" if math.isinf(value) else pytest.approx(value, rel=REL, abs=1e-9)
+
+
+def _drivers_of(c: ReferenceCase) -> tuple[float, float, list[float], list[float], int, float]:
+    from renewal.codes import counts_in_renovation_surplus
+    from renewal.stages import operating_surpluses
+
+    ro = sum(i.amount for i in c.renovation if i.kind == "revenue" and counts_in_renovation_surplus(i.source))
+    co = sum(i.amount for i in c.renovation if i.kind == "cost")
+    rk, ck = (list(operating_surpluses([o for o in c.operation if o.kind == kind], c.horizon))
+              for kind in ("revenue", "cost"))
+    return float(ro), float(co), rk, [-v for v in ck], c.horizon, c.discount_rate
+
+
+@pytest.mark.parametrize("c", reference_cases(), ids=lambda c: c.id)
+def test_the_whatif_sheet_equals_the_model(c: ReferenceCase, books: dict[Path, Book]) -> None:
+    from renewal.drivers import DRIVERS
+    from renewal.language import load_data, message
+    from renewal.risk import risk_profile
+    from renewal.scenarios import scenarios
+    from renewal.sensitivity import sensitivity
+    from renewal.subsidy import subsidy_gap
+
+    book = books[Path("samples") / f"{c.id}.xlsx"]
+    lang = book.one("in_lang")
+    drivers = _drivers_of(c)
+    assert book.one("wi_subsidy_gap") == _model_cell(
+        subsidy_gap(c.renovation_surplus, c.operating_surpluses, c.target_return))
+    s = sensitivity(*drivers, 0.1)
+    expected = [[message("driver", DRIVERS[j], lang), *(_model_cell(v) for v in
+                 (s.low[0, j], s.high[0, j], s.range[0, j], s.switching[0, j]))] for j in s.ranking()]
+    assert book("wi_sensitivity") == [v for row in expected for v in row]
+    settings = load_data("workbook_templates", "whatif.toml")
+    a = scenarios([row["factors"] for row in settings["scenario"]], *drivers)
+    assert book("wi_scenario_results") == [
+        v for i in range(len(a)) for v in (_model_cell(a.payback_years[i]), _model_cell(a.npv[i]),
+                                           _model_cell(a.irr[i]), a.status[i].text(lang),
+                                           _model_cell(a.subsidy_gap[i]))]
+    risk = risk_profile(*drivers, *(settings["settings"][k] for k in ("spread", "trials", "seed")))
+    assert book("wi_risk_profile") == [_model_cell(v) for v in risk.rows()[0]]
+    whatif = {cell for cell in book.values if cell[0] == contract.SHEETS["whatif"]}
+    reported = {cell for name in ("wi_sensitivity", "wi_scenario_results", "wi_risk_profile")
+                for cell in book.cells(name)}
+    assert not {cell for cell in whatif - reported if isinstance(book.values[cell], ExcelError)}
+
+
+def test_the_whatif_sheet_draws_a_tornado() -> None:
+    parts = _parts(ROOT / "samples" / "jinsong_north.xlsx")
+    charts = [p.decode() for name, p in parts.items() if name.startswith("xl/charts/chart")]
+    tornado = [c for c in charts if '<barDir val="bar"/>' in c]  # horizontal bars
+    assert len(tornado) == 1 and tornado[0].count("<ser>") == 2
+    assert "'What-if'!$A$" in tornado[0] and '<overlap val="100"/>' in tornado[0]
 
 
 @pytest.mark.parametrize("runtime", contract.RUNTIMES)
@@ -448,7 +510,42 @@ def test_inputs_are_unlocked_formulas_locked_sheets_protected_without_password(r
 
 
 INPUT_NAMES = {"ren_kind", "ren_source", "ren_amount", "op_kind", "op_amounts", "site_values",
-               "pf_id", "pf_name", "pf_pattern", "pf_horizon", "pf_discount_rate", "pf_so", "pf_sk", "pf_lang"}
+               "pf_id", "pf_name", "pf_district", "pf_pattern", "pf_horizon", "pf_discount_rate", "pf_so", "pf_sk",
+               "pf_lang", "pf_bundle_max_size"}
+
+
+PORTFOLIOS = [Path("workbook_templates") / Identity(contract.PORTFOLIO_ID, r, ()).files[r] for r in contract.RUNTIMES]
+PORTFOLIOS.append(Path("portfolios/district_bundling.xlsx"))
+
+
+@pytest.mark.parametrize("rel", PORTFOLIOS, ids=str)
+def test_the_bundles_sheet_is_the_planners_plan(rel: Path, books: dict[Path, Book]) -> None:
+    book = books[rel]
+    npv = np.array(book("pf_npv"), dtype=float)
+    districts = book("pf_district")
+    max_size = book.one("pf_bundle_max_size")
+    plan = plan_bundles(npv, districts, max_size)
+    cells = book("pf_bundle_plan")
+    assert cells[0::2] == plan.package.tolist()
+    assert cells[1::2] == pytest.approx(plan.package_subsidy[plan.package - 1].tolist(), rel=REL, abs=1e-9)
+    wb = load_workbook(ROOT / rel)
+    (sheet, ref), = wb.defined_names["pf_bundle_plan"].destinations
+    first = wb[sheet][ref.split(":")[0].replace("$", "")].value
+    assert isinstance(first, ArrayFormula) and first.ref == ref.replace("$", "")  # one call for all rows
+    summary = [book.values[(sheet, f"H{r}")] for r in (5, 6, 7)]
+    assert summary == pytest.approx([plan.no_bundling, plan.total_subsidy, plan.no_bundling - plan.total_subsidy],
+                                    rel=REL)
+
+
+def test_the_sample_district_portfolio_needs_bundling() -> None:
+    portfolio = Portfolio.district_sample()
+    districts = [r.district for r in portfolio.rows]
+    npv = np.array([cashflow.npv(r.discount_rate, r.renovation_surplus, list(r.operating_surpluses))
+                    for r in portfolio.rows])
+    assert len(set(districts)) >= 3 and (npv > 0).sum() < (npv < 0).sum()
+    plan = plan_bundles(npv, districts, portfolio.max_size)
+    assert plan.district_bound < plan.total_subsidy < plan.no_bundling / 10  # the size limit binds
+    assert all("示意" in r.name for r in portfolio.rows)  # illustrative, and says so
 
 
 def test_drop_downs_guard_codes_and_numbers_are_validated() -> None:
@@ -533,7 +630,8 @@ def test_classic_formulas_use_plain_names_and_single_cells_lite_the_xldudf_spell
     assert "XLDAPR" in parts["xl/metadata.xml"].decode()
     assert "sheetMetadata" in parts["[Content_Types].xml"].decode()
     used = {name for *_, f in _formulas(lite_path) for name in function_names() if f"{LITE_PREFIX}{name}(" in f}
-    assert used == set(function_names()) - {"OPERATING_SURPLUSES", "LEASE_SURPLUS", "PACKAGE_BALANCE"}
+    unused = {"OPERATING_SURPLUSES", "LEASE_SURPLUS", "PACKAGE_BALANCE", "BUNDLE_PLAN"}  # BUNDLE_PLAN: portfolio
+    assert used == set(function_names()) - unused
 
 
 class _FakeRange:

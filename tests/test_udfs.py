@@ -26,7 +26,16 @@ CATALOGUE = [
     "RENEWAL_IRR", "YEARS_TO_RETURN", "REQUIRED_ANNUAL_SURPLUS", "BALANCE_STATUS",
     "PACKAGE_BALANCE", "PATTERN_FIT", "PATTERN_SCORES", "PATTERN_REASONS", "POLICY_GUIDANCE",
     "PATTERN_NAME",
-    "DEBT_SERVICE", "DSCR", "MIN_DSCR", "COVERAGE_RATIO", "EQUITY_IRR",
+    "BUNDLE_PLAN",
+    "SUBSIDY_GAP",
+    "SENSITIVITY",
+    "SCENARIOS",
+    "RISK_PROFILE",
+    "DEBT_SERVICE",
+    "DSCR",
+    "MIN_DSCR",
+    "COVERAGE_RATIO",
+    "EQUITY_IRR",
 ]
 JINSONG_SITE = [["idle_space_m2", 2670], ["service_gap", 4], ["households", 3600],
                 ["rent_gap", None], ["cultural_resources", 0.2]]
@@ -46,7 +55,7 @@ def one(name: str, *args: object) -> object:
     return result[0][0]
 
 
-def test_every_function_is_registered_with_descriptions() -> None:
+def test_all_functions_are_registered_with_descriptions() -> None:
     meta = server.custom_functions_meta(udfs)["functions"]
     assert sorted(f["name"] for f in meta) == sorted(CATALOGUE)
     for f in meta:
@@ -187,7 +196,8 @@ def test_one_call_over_10000_rows_equals_10000_single_calls(name: str) -> None:
         assert g == want or (isinstance(g, float) and math.isclose(g, want, rel_tol=1e-12)), (g, want)
 
 
-PYODIDE_SAFE = {"xlwings", "numpy", "renewal", "xl_addin", "__future__"}
+PYODIDE_SAFE = {"xlwings", "numpy", "renewal", "xl_addin", "__future__", "scipy"}
+"""scipy is one of Pyodide's packages; only renewal.bundling imports it, when a plan is solved."""
 
 
 def _imports(path: Path) -> set[str]:
@@ -203,8 +213,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_udf_module_imports_only_what_pyodide_has() -> None:
     root = Path(udfs.__file__).resolve().parents[1]
-    files = [root / "xl_addin" / "udfs.py", root / "xl_addin" / "cells.py", root / "xl_addin" / "lite.py",
-             *(root / "renewal").glob("*.py")]
+    files = [*(root / "xl_addin").glob("*.py"), *(root / "renewal").glob("*.py")]
     for path in files:
         third_party = {m for m in _imports(path) if m not in sys.stdlib_module_names}
         assert third_party <= PYODIDE_SAFE, (path.name, third_party - PYODIDE_SAFE)
@@ -212,9 +221,34 @@ def test_udf_module_imports_only_what_pyodide_has() -> None:
 
 def test_importing_the_udfs_loads_neither_pandera_nor_openpyxl() -> None:
     code = ("import sys, xl_addin.udfs\n"
-            "bad = [m for m in ('pandera', 'openpyxl', 'python_calamine', 'validation') if m in sys.modules]\n"
+            "bad = [m for m in ('pandera', 'openpyxl', 'python_calamine', 'validation', 'scipy')"
+            " if m in sys.modules]\n"
             "assert not bad, bad\n")
     for server_flavour in ("true", "false"):
         env = {"PATH": "/usr/bin:/bin", "XLWINGS_ON_SERVER": server_flavour,
                "XLWINGS_LICENSE_KEY": "noncommercial"}
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_bundle_plan_spills_package_and_subsidy_per_project() -> None:
+    ids = [["GZ-A"], ["GZ-B"], ["GZ-C"], [None], ["CQ-D"], ["CQ-E"]]
+    npvs = [[-300], [500], [-250], [None], [-80], [90]]
+    districts = [["Liwan"], ["Liwan"], ["Liwan"], [None], ["Jiulongpo"], ["Jiulongpo"]]
+    assert call("bundle_plan", ids, npvs, districts, 3) == [[1, 50.0], [1, 50.0], [1, 50.0], ["", ""],
+                                                           [2, 0.0], [2, 0.0]]
+    assert call("bundle_plan", ids, npvs, districts, 1) == [[1, 300.0], [2, 0.0], [3, 250.0], ["", ""],
+                                                           [4, 80.0], [5, 0.0]]
+    assert call("bundle_plan", ids, npvs, None, None) == [[1, 40.0]] * 3 + [["", ""]] + [[1, 40.0]] * 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (([["a"], ["b"]], [[1], ["x"]], None, None), r"^npvs: text 'x' where a number belongs \(row 2"),
+    (([["a"], ["a"]], [[1], [-2]], None, None), r"^ids: 'a' appears twice \(rows 1 and 2\)"),
+    (([["a"], [None]], [[1], [-2]], None, None), r"^ids: row 2 is empty but the other column is not"),
+    (([["a"], ["b"]], [[1]], None, None), r"^npvs: has 1 cells but ids has 2"),
+    (([["a"], ["b"]], [[1], [-2]], [["D"]], None), r"^districts: has 1 cells but ids has 2"),
+    (([["a"], ["b"]], [[1], [-2]], None, 0), r"^max_size: must be a whole number 1 or more"),
+])
+def test_bundle_plan_bad_input(args: tuple, message: str) -> None:
+    with pytest.raises(RenewalInputError, match=message):
+        call("bundle_plan", *args)

@@ -67,4 +67,5 @@ def assess(folder: str | Path, extractions: list[Extraction], lang: str) -> Repo
                       tuple(str(records[computed.files[i]]["project_id"]) for i in p.projects))
         for p in computed.packages)
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    return Report(str(folder), lang, generated, files, packages)
+    diagnostics = tuple(f"{ex.file}: {text}" for ex in extractions for text in ex.diagnostics)
+    return Report(str(folder), lang, generated, files, packages, diagnostics)

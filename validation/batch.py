@@ -20,7 +20,7 @@ from pathlib import Path
 from renewal.language import message
 from validation.atomic import ReportFolderError, replace_folder
 from validation.cache import ExtractionCache
-from validation.discover import discover
+from validation.discover import submissions
 from validation.extract import Extraction
 from validation.findings import SEVERITIES
 from validation.guards import Limits
@@ -50,31 +50,36 @@ class BatchError(Exception):
     """The run cannot proceed (exit code 2): no such folder, output overlapping it, unwritable."""
 
 
-def read_all(folder: str | Path, *, stage: ReadStage | None = None,
+def read_all(root: Path, files: list[str], *, stage: ReadStage | None = None,
              progress: Callable[[int, int, str], None] | None = None,
              meanwhile: Callable[[], None] | None = None) -> list[Extraction]:
-    """Discover and extract every workbook below ``folder``, in discovery order
-    (``meanwhile``: see :meth:`validation.runner.ReadStage.run`)."""
-    root = Path(folder)
-    return (stage or ReadStage()).run(root, discover(root), progress, meanwhile)
+    """Extract ``files`` below ``root``, in their order (``meanwhile``: see
+    :meth:`validation.runner.ReadStage.run`)."""
+    return (stage or ReadStage()).run(root, files, progress, meanwhile)
 
 
 def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> Report:
-    """Run the pipeline over ``folder`` and return what it found (nothing is written).
+    """Run the pipeline over ``folder`` (or one workbook, as a folder of one) and return what
+    it found (nothing is written).
 
     ``stage`` says where reading runs (workers, a Dask scheduler) and with what cache.
+    :class:`BatchError` when there is no such folder or no workbook in it: a nightly run on
+    an empty folder is usually a wrong path or a failed mount, not a night without work.
     """
-    if not Path(folder).is_dir():
+    if not Path(folder).exists():
         raise BatchError(message("cli", "no_folder", lang, package="validation", path=folder))
+    root, files = submissions(folder)
+    if not files:
+        raise BatchError(message("cli", "no_workbooks", lang, package="validation", path=folder))
     with few_collections():
-        return _check(folder, lang, stage, progress)
+        return _check(folder, root, files, lang=lang, stage=stage, progress=progress)
 
 
-def _check(folder: str | Path, lang: str, stage: ReadStage | None,
+def _check(folder: str | Path, root: Path, files: list[str], *, lang: str, stage: ReadStage | None,
            progress: Callable[[int, int, str], None] | None) -> Report:
     try:
-        extractions = read_all(folder, stage=stage, progress=progress, meanwhile=load_heavy_modules)
+        extractions = read_all(root, files, stage=stage, progress=progress, meanwhile=load_heavy_modules)
     except RunnerError as exc:
         raise BatchError(str(exc)) from exc
     from validation.assess import assess  # loaded by load_heavy_modules while the workers read
@@ -147,6 +152,8 @@ def command(args: argparse.Namespace) -> int:
         print(f"renewal batch: {exc}", file=sys.stderr)
         return 2
     if args.verbose:
+        for diagnostic in report.diagnostics:
+            print(diagnostic, file=sys.stderr)
         for f in report.files:
             print(message("cli", "file_line", lang, package="validation", path=f.path,
                           status=message("status", f.status, lang, package="validation"),

@@ -24,8 +24,8 @@ from pathlib import Path
 from validation.extract import Extraction
 from validation.guards import Limits
 
-EXTRACTION_CODE = ("validation.extract", "validation.workbook", "validation.guards",
-                   "validation.findings", "workbook_templates.contract")
+EXTRACTION_CODE = ("validation.extract", "validation.workbook", "validation.package", "validation.cells",
+                   "validation.guards", "validation.findings", "workbook_templates.contract")
 """Modules whose code decides what an extraction holds."""
 
 

@@ -12,6 +12,7 @@ declared pattern, once the model has recomputed them.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,13 +23,15 @@ import pandas as pd
 
 from renewal.financing import debt_kinds
 from renewal.fit import site_attributes
+from renewal.language import message
 from renewal.policy import added_floor_area_share, policy_breaches
-from validation.extract import YEAR_COLUMNS
+from validation.extract import YEAR_COLUMNS, DateValue, ErrorValue
 from validation.financing import CODED, DEBT_ONLY, NUMERIC
 from validation.findings import Finding, check_table, display
 from validation.pandera_loader import pa
 from validation.schemas import (
     CODE_LISTS,
+    NAME_ERROR,
     NUMERIC_KINDS,
     SITE_KINDS,
     DeclaredPattern,
@@ -37,7 +40,7 @@ from validation.schemas import (
     TableCells,
     TemplateMeta,
 )
-from workbook_templates.contract import PROJECT_FIELDS, SUPPORTED_VERSIONS, TEMPLATE_ID
+from workbook_templates.contract import PROJECT_FIELDS, RENOVATION_TABLE, SUPPORTED_VERSIONS, TEMPLATE_ID
 
 
 def numbers(values: pd.Series) -> pd.Series:
@@ -83,7 +86,9 @@ def _typed(frame: pd.DataFrame, *, required: pd.Series, numeric: pd.Series, whol
            codes: pd.Series, minimum: pd.Series, maximum: pd.Series) -> pd.DataFrame:
     """``frame`` with the columns of :class:`~validation.schemas.TypedCells`, plus the
     ``range`` and ``expected`` texts its messages show."""
+    kinds = frame["value"].map(type, na_action=None)
     out = frame.assign(required=required.astype(bool), number=numbers(frame["value"]),
+                       error=kinds.eq(ErrorValue), date=kinds.eq(DateValue),
                        numeric=numeric.astype(bool),
                        whole=whole.astype(bool), codes=codes.astype(object),
                        minimum=minimum.astype(float), maximum=maximum.astype(float))
@@ -204,12 +209,14 @@ def _financing(frame: pd.DataFrame) -> pd.DataFrame:
     ).assign(row_kind=_row_value(frame, "kind"))
 
 
-def _cost_sums(renovation: pd.DataFrame, files: pd.Index) -> pd.DataFrame:
-    """Per file, the sum of the renovation cost items (0 without any; NaN if one is no number)."""
+def _cost_sums(renovation: pd.DataFrame, files: pd.Index, with_table: pd.Index) -> pd.DataFrame:
+    """Per file, the sum of the renovation cost items: 0 without any, NaN if one is no number
+    or the file's renovation table could not be read (its own finding says why)."""
     costs = renovation[(renovation["column"] == "amount") & (renovation["row_kind"] == "cost")]
     by_file = costs.groupby("file")["number"]
     sums = by_file.sum().where(by_file.count() == by_file.size())
-    return pd.DataFrame({"cost_sum": sums.reindex(files, fill_value=0.0)})
+    sums = sums.reindex(files, fill_value=0.0).where(files.isin(with_table))
+    return pd.DataFrame({"cost_sum": sums})
 
 
 def _duplicate_ids(projects: pd.DataFrame) -> pd.DataFrame:
@@ -247,13 +254,14 @@ def _lease_gaps(operation: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame
 
 
 def _cross_field(fields: pd.DataFrame, renovation: pd.DataFrame, operation: pd.DataFrame,
-                 projects: pd.DataFrame) -> pd.DataFrame:
+                 projects: pd.DataFrame, tables: pd.DataFrame) -> pd.DataFrame:
     """The project-level facts of :class:`~validation.schemas.ProjectFields`, each on the
     row of the field its finding points at, empty on every other row."""
     text = pd.Series(np.nan, index=fields.index, dtype="str")
     out = fields.assign(cost_sum=np.nan, others=text, share=text, limit=text, policy_zh=text,
                         policy_en=text, year=np.nan, revenue=text, cost=text)
-    for field, facts in (("in_renovation_total", _cost_sums(renovation, projects.index)),
+    with_table = pd.Index(tables.loc[tables["table"] == RENOVATION_TABLE.name, "file"])
+    for field, facts in (("in_renovation_total", _cost_sums(renovation, projects.index, with_table)),
                          ("in_project_id", _duplicate_ids(projects)),
                          ("in_added_floor_area_m2", _policy_breaches(projects)),
                          ("in_pattern", _lease_gaps(operation, projects))):
@@ -279,7 +287,7 @@ def prepare(frames: dict[str, pd.DataFrame]) -> Inputs:
     operation = _operation(frames["operation"], projects)
     meta = frames["meta"].assign(expected=frames["meta"]["field"].map(
         {"meta_template_id": TEMPLATE_ID, "meta_template_version": ", ".join(SUPPORTED_VERSIONS)}))
-    return Inputs(meta, _cross_field(fields, renovation, operation, projects), renovation,
+    return Inputs(meta, _cross_field(fields, renovation, operation, projects, frames["tables"]), renovation,
                   operation, _site(frames["site"]), projects, _financing(frames["financing"]))
 
 
@@ -365,6 +373,22 @@ def result_findings(results: pd.DataFrame, expected: pd.DataFrame, fit: pd.DataF
     stated["agrees"] = pd.Series(agrees(stated["value"], stated["expected"]), index=stated.index,
                                  dtype=bool)
     first: dict[tuple[str, str | None, str], Finding] = {}
+    not_calculated: dict[str, list[Finding]] = {}
     for found in sorted(findings_of(StatedResults, stated), key=Finding.sort_key):
-        first.setdefault((found.file, found.field, found.code), found)
-    return [*first.values(), *findings_of(DeclaredPattern, fit)]
+        if found.code == "RESULT_NOT_CALCULATED":
+            not_calculated.setdefault(found.file, []).append(found)
+        else:
+            first.setdefault((found.file, found.field, found.code), found)
+    return [*first.values(), *(_not_calculated(cells) for cells in not_calculated.values()),
+            *findings_of(DeclaredPattern, fit)]
+
+
+def _not_calculated(cells: list[Finding]) -> Finding:
+    """One note for a file whose results were never calculated, at its first such cell: how
+    many cells, and why (functions not loaded: #NAME?; or no cached value at all)."""
+    unknown = any(f.value == NAME_ERROR for f in cells)
+    how = "functions" if unknown else "no_value"
+    return dataclasses.replace(cells[0], value=None, params={
+        "count": len(cells),
+        "how_zh": message("not_calculated", how, "zh", package="validation"),
+        "how_en": message("not_calculated", how, "en", package="validation")})

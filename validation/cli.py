@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from renewal.cases import CaseResult, evaluate_cases
 from renewal.language import DEFAULT_LANG, LANGS, message
+from validation import bundle, inspect
 from validation.tables import render
 from workbook_templates.command import add_template_parser
 
@@ -33,7 +34,7 @@ def _metric(metric: str, value: float | None, lang: str) -> str:
 
 def case_rows(results: Sequence[CaseResult], lang: str) -> tuple[list[str], list[list[str]]]:
     """The cases table: one row per case, the paper's figures beside the computed ones."""
-    keys = ["case", "pattern", "So", "Sk", "horizon", "payback", "npv", "irr", "status",
+    keys = ["case", "pattern", "So", "Sk", "horizon", "payback", "npv", "gap", "irr", "status",
             "best_fit", "paper"]
     header = [message("cases", k, lang) for k in keys]
     rows = []
@@ -49,6 +50,7 @@ def case_rows(results: Sequence[CaseResult], lang: str) -> tuple[list[str], list
             r.case.name(lang), r.case.pattern, _money(rec["renovation_surplus"]),
             _money(rec["operating_surpluses"][0]), str(rec["horizon"]),
             _years(rec["payback_years"], lang), _money(round(rec["npv"], 1)),
+            _money(round(rec["subsidy_gap"], 1)),
             message("cases", "none", lang) if irr is None else f"{irr:.2%}",
             str(rec["balance_status"]), r.best_fit or "-", paper,
         ])
@@ -69,7 +71,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
         return 0
     header, rows = case_rows(results, args.lang)
     print(message("cases", "title", args.lang))
-    print(render(header, rows, right=[False, False, True, True, True, True, True, True,
+    print(render(header, rows, right=[False, False, True, True, True, True, True, True, True,
                                       False, False, False]))
     return 0
 
@@ -88,11 +90,11 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def add_batch_parser(sub: argparse._SubParsersAction) -> None:
+def add_batch_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """``renewal batch FOLDER --out REPORT [--workers N] [--cache DIR] [--scheduler ADDRESS]
     [--fail-on LEVEL] [--lang zh|en] [--verbose]``."""
-    batch = sub.add_parser("batch", help="check every project workbook below a folder (nightly)")
-    batch.add_argument("folder", help="folder of submitted .xlsx/.xlsm workbooks (only read)")
+    batch = sub.add_parser("batch", parents=[common], help="check every project workbook below a folder (nightly)")
+    batch.add_argument("folder", help="folder of submitted workbooks, or one workbook (only read)")
     batch.add_argument("--out", required=True,
                        help="report folder for results.json, summary.xlsx, report.html (replaced atomically)")
     batch.add_argument("--workers", type=_at_least_one, default=None,
@@ -103,9 +105,8 @@ def add_batch_parser(sub: argparse._SubParsersAction) -> None:
                        help="read on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'renewal-balance[cluster]')")
     batch.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                        help="exit 1 when a finding reaches this severity (default error)")
-    batch.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                       help="language of the report: zh or en (as renewal --lang)")
-    batch.add_argument("--verbose", action="store_true", help="print a line per file")
+    batch.add_argument("--verbose", action="store_true",
+                       help="print a line per file, and what went wrong inside the reader")
     batch.set_defaults(run=cmd_batch)
 
 
@@ -117,12 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lang", choices=LANGS, default=os.environ.get("RENEWAL_LANG", DEFAULT_LANG),
                         help="language of texts: zh or en (default zh, or $RENEWAL_LANG)")
+    # Global options may also follow the subcommand (renewal cases --lang en).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
+                        help="language of texts: zh or en (as renewal --lang)")
     sub = parser.add_subparsers(dest="command", required=True)
-    cases = sub.add_parser("cases", help="compute the paper's reference cases")
+    cases = sub.add_parser("cases", parents=[common], help="compute the paper's reference cases")
     cases.add_argument("--format", choices=("table", "json"), default="table")
     cases.set_defaults(run=cmd_cases)
-    add_batch_parser(sub)
+    add_batch_parser(sub, common)
+    inspect.add_parser(sub, common)
     add_template_parser(sub)
+    bundle.add_parser(sub, common)
     return parser
 
 
@@ -130,7 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``renewal`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # whoever read the output stopped early (renewal ... | head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's advice: no second error at exit
+        return 141
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ From the prepared frames: So per project from its renovation items
 project and year from its operation items (formula 2), then one call each to
 :func:`renewal.appraisal.appraise` and :func:`renewal.fit.score_sites` over all
 projects, and the package balances of projects that share a package id
-(fat-thin pairing, :func:`renewal.stages.package_balances`). Also the value
-each stated result (``res_*``) should show, for the comparison.
+(fat-thin pairing, :func:`renewal.stages.package_balances`); the what-if
+figures from the four drivers Ro, Co, Rk, Ck (switching values, P(NPV < 0)).
+Also the value each stated result (``res_*``) should show, for the comparison.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ import pandas as pd
 from renewal.appraisal import Appraisal, appraise
 from renewal.cashflow import required_annual_surplus
 from renewal.codes import counts_in_renovation_surplus
+from renewal.drivers import DRIVERS, as_drivers
 from renewal.fit import Scores, score_sites, site_attribute_keys
 from renewal.patterns import PATTERN_CODES
+from renewal.risk import loss_probability
+from renewal.sensitivity import switching_values
 from renewal.stages import PackageBalance, package_balances
 from validation.checks import Inputs, numbers
 from validation.financing import Financed, finance
@@ -30,7 +34,7 @@ from workbook_templates.contract import MAX_YEARS
 NEVER = "#N/A"
 """What a result cell shows for "never within the horizon" (and for "no pattern applies")."""
 NO_IRR = "#NUM!"
-IDENTITY_COLUMNS = ("project_id", "project_name", "city", "pattern", "package_id")
+IDENTITY_COLUMNS = ("project_id", "project_name", "city", "district", "pattern", "package_id")
 """Project fields a record repeats as they were read."""
 
 
@@ -45,6 +49,8 @@ class Computed:
     required_annual_surplus: np.ndarray
     scores: Scores
     packages: list[PackageBalance]
+    switching_values: np.ndarray
+    loss_probability: np.ndarray
     financing: Financed
 
     @cached_property
@@ -63,6 +69,7 @@ class Computed:
         best = self.best_fit[i]
         return {
             **identity,
+            "district": _text_or_none(identity["district"]),
             "package_id": _text_or_none(identity["package_id"]),
             **self.appraisal.record(i, lang),
             "entity_investment": float(self.entity_investment[i]),
@@ -70,6 +77,9 @@ class Computed:
             "best_fit_pattern": best,
             "pattern_scores": {code: float(self.scores.score[i, j])
                                for j, code in enumerate(PATTERN_CODES)},
+            "switching_values": {driver: _finite_or_none(self.switching_values[i, j])
+                                 for j, driver in enumerate(DRIVERS)},
+            "loss_probability": float(self.loss_probability[i]),
             **self.financing.record(i),
         }
 
@@ -118,33 +128,40 @@ def _or(values: np.ndarray, missing: str) -> list[float | str]:
     return [float(v) if np.isfinite(v) else missing for v in values]
 
 
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
 def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
 def _renovation(inputs: Inputs, files: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """So, the entity's own investment and the renovation cost Co per project (formula 1)."""
+    """Ro (revenue counted in So), Co and the entity's own investment per project (formula 1)."""
     cells = inputs.renovation[inputs.renovation["file"].isin(files)]
     rows = cells.pivot(index=["file", "row"], columns="column", values="value").reindex(
         columns=["kind", "source", "amount"])
     amount = numbers(rows["amount"]).fillna(0.0)
     counts = rows["source"].fillna("OTHER").map(counts_in_renovation_surplus).astype(bool)
     cost, revenue = rows["kind"] == "cost", rows["kind"] == "revenue"
-    so = (amount.where(revenue & counts, 0.0) - amount.where(cost, 0.0)).groupby(level="file").sum()
-    own = amount.where(revenue & ~counts, 0.0).groupby(level="file").sum()
-    co = amount.where(cost, 0.0).groupby(level="file").sum()
-    return tuple(x.reindex(files, fill_value=0.0).to_numpy(dtype=float) for x in (so, own, co))
+    sums = [amount.where(mask, 0.0).groupby(level="file").sum()
+            for mask in (revenue & counts, cost, revenue & ~counts)]
+    ro, co, own = (part.reindex(files, fill_value=0.0).to_numpy(dtype=float) for part in sums)
+    return ro, co, own
 
 
-def _operation(inputs: Inputs, files: list[str]) -> np.ndarray:
-    """Sk (P, MAX_YEARS) per project and year (formula 2)."""
+def _operation(inputs: Inputs, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rk and Ck (P, MAX_YEARS) per project and year (formula 2: Sk = Rk - Ck)."""
     op = inputs.operation
     cells = op[op["file"].isin(files) & (op["year"] > 0)]
-    sign = cells["row_kind"].map({"revenue": 1.0, "cost": -1.0}).fillna(0.0)
-    signed = (cells["number"].fillna(0.0) * sign).groupby([cells["file"], cells["year"]]).sum()
-    table = signed.unstack("year") if len(signed) else pd.DataFrame()
-    table = table.reindex(index=files, columns=range(1, MAX_YEARS + 1), fill_value=0.0)
-    return table.fillna(0.0).to_numpy(dtype=float)
+    out = []
+    for kind in ("revenue", "cost"):
+        mine = cells[cells["row_kind"] == kind]
+        amounts = mine["number"].fillna(0.0).groupby([mine["file"], mine["year"]]).sum()
+        table = amounts.unstack("year") if len(amounts) else pd.DataFrame()
+        table = table.reindex(index=files, columns=range(1, MAX_YEARS + 1), fill_value=0.0)
+        out.append(table.fillna(0.0).to_numpy(dtype=float))
+    return out[0], out[1]
 
 
 def _site_columns(inputs: Inputs, files: list[str]) -> dict[str, np.ndarray]:
@@ -160,15 +177,19 @@ def _site_columns(inputs: Inputs, files: list[str]) -> dict[str, np.ndarray]:
 def compute(inputs: Inputs, files: list[str]) -> Computed:
     """Every result for the projects in ``files`` (whose inputs passed validation)."""
     projects = inputs.projects.reindex(files)
-    so, own, co = _renovation(inputs, files)
-    sk = _operation(inputs, files)
+    ro, co, own = _renovation(inputs, files)
+    rk, ck = _operation(inputs, files)
+    so, sk = ro - co, rk - ck
     horizon = projects["horizon"].to_numpy(dtype=float).astype(np.int64)
     rate = projects["discount_rate"].to_numpy(dtype=float)
     appraisal = appraise(so, sk, horizon, rate, projects["target_return"].to_numpy(dtype=float))
     scores = score_sites(_site_columns(inputs, files))
     package_ids = [_text_or_none(p) for p in projects["package_id"]]
+    drivers = (ro, co, rk, ck, horizon, rate)
     return Computed(tuple(files), projects, appraisal, own,
                     np.atleast_1d(required_annual_surplus(so, horizon, rate)), scores,
                     package_balances(package_ids, so, appraisal.npv),
+                    switching_values(as_drivers(*drivers)).reshape(len(files), len(DRIVERS)),
+                    np.atleast_1d(loss_probability(*drivers)),
                     finance(inputs.financing, files, projects, so=so, operating=appraisal.operating_surpluses,
                             cost=co))

@@ -1,4 +1,8 @@
-"""Discover the workbooks below a folder: .xlsx and .xlsm, recursively, in a stable order.
+"""Discover the workbooks below a folder, recursively, in a stable order.
+
+Every spreadsheet file is listed, also those the batch cannot read (.xls,
+.xlsb, .ods, WPS's .et): they become findings, so that no submission silently
+vanishes from the nightly check.
 
 Skipped: Excel's lock files (``~$name.xlsx``, left while a workbook is open),
 hidden files and everything inside hidden folders (names starting with a dot).
@@ -10,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-EXTENSIONS = (".xlsx", ".xlsm")
+EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
 
 
 def _hidden(name: str) -> bool:
@@ -22,10 +26,10 @@ def discover(folder: str | Path) -> list[str]:
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     for name in ["b.xlsx", "a/c.XLSM", "~$b.xlsx", ".x.xlsx", ".git/d.xlsx", "e.xls"]:
+    ...     for name in ["b.xlsx", "a/c.XLSM", "~$b.xlsx", ".x.xlsx", ".git/d.xlsx", "e.xls", "f.csv"]:
     ...         p = Path(d, name); p.parent.mkdir(exist_ok=True); _ = p.write_bytes(b"")
     ...     discover(d)
-    ['a/c.XLSM', 'b.xlsx']
+    ['a/c.XLSM', 'b.xlsx', 'e.xls']
     """
     root = Path(folder)
     found = []
@@ -38,3 +42,20 @@ def discover(folder: str | Path) -> list[str]:
             if path.is_file():
                 found.append(path.relative_to(root).as_posix())
     return sorted(found)
+
+
+def submissions(path: str | Path) -> tuple[Path, list[str]]:
+    """The folder to read from and the workbooks in it: a folder's :func:`discover`, or a
+    single file as a folder of one (its own folder, and its name).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = Path(d, "a.xlsx").write_bytes(b"")
+    ...     root, files = submissions(Path(d, "a.xlsx"))
+    ...     root == Path(d), files
+    (True, ['a.xlsx'])
+    """
+    path = Path(path)
+    if path.is_file():
+        return path.parent, [path.name]
+    return path, discover(path)

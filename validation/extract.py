@@ -13,14 +13,16 @@ worker processes stay lean.)
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from validation.findings import Finding
 from validation.guards import Limits, broken, open_archive, too_large
-from validation.workbook import Area, CellValue, Workbook, a1, clean, parse_area, shared
+from validation.workbook import Area, Cell, CellValue, PartError, Workbook, a1, clean, interned, parse_area
 from workbook_templates.contract import (
     BLOCK_NAMES,
     COLUMN_NAMES,
@@ -44,8 +46,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "site": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "financing": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "results": ("file", "field", "year", "sheet", "cell", "value", "formula"),
+    "tables": ("file", "table"),
 }
-"""The long frames: one row per cell, each with its file, sheet and cell (A1)."""
+"""The long frames: one row per cell, each with its file, sheet and cell (A1); and the tables
+each file's reading found (a rule over a table's rows must not read a missing table as empty)."""
 DTYPES = {"row": "int64", "year": "int64", "formula": "bool", "value": object}
 """Column types of the long frames (text for the columns not listed), also when a frame is empty."""
 
@@ -68,6 +72,52 @@ NAME_SHEETS = {
 """The sheet each defined name of the contract lives on."""
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorValue:
+    """An input cell that holds an error value (``#REF!``, ``#N/A``...) instead of a value."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
+class DateValue:
+    """An input cell that holds a date (a number its style shows as a date), kept apart from
+    plain numbers so that a date typed where an amount belongs is caught."""
+
+    serial: float
+
+    def __str__(self) -> str:
+        """The date as ISO text (1900 date system), as a reviewer reads it.
+
+        >>> str(DateValue(45352.0)), str(DateValue(45352.5))
+        ('2024-03-01', '2024-03-01T12:00:00')
+        """
+        days = self.serial - 1 if self.serial > 60 else self.serial
+        when = dt.datetime(1899, 12, 31) + dt.timedelta(days=days)
+        return when.isoformat() if when.time() != dt.time() else when.date().isoformat()
+
+
+InputValue = CellValue | ErrorValue | DateValue
+"""What an input cell gives the checks: its value, or the error or date it holds."""
+
+
+def input_value(cell: Cell) -> InputValue:
+    """The value an input cell gives: text stripped (blank is None), an error value or a
+    date kept as such.
+
+    >>> input_value(Cell(" x ")), input_value(Cell(None, True, "#REF!")), input_value(Cell(45352.0, date=True))
+    ('x', ErrorValue(code='#REF!'), DateValue(serial=45352.0))
+    """
+    if cell.error:
+        return ErrorValue(cell.error)
+    if cell.date and isinstance(cell.value, float):
+        return DateValue(cell.value)
+    return clean(cell.value)
+
+
 @dataclass
 class Extraction:
     """What one file gave: its identity, whether it could be read, findings and rows per frame."""
@@ -78,6 +128,8 @@ class Extraction:
     readable: bool
     findings: list[Finding] = field(default_factory=list)
     rows: dict[str, list[tuple]] = field(default_factory=dict)
+    diagnostics: list[str] = field(default_factory=list)
+    """What went wrong inside the reader (a traceback), for ``--verbose``; never in a finding."""
 
     def as_file(self, file: str) -> Extraction:
         """The same extraction reported under another path (a cached file that moved)."""
@@ -85,7 +137,8 @@ class Extraction:
             return self
         return Extraction(file, self.sha256, self.size, self.readable,
                           [dataclasses.replace(f, file=file) for f in self.findings],
-                          {name: [(file, *row[1:]) for row in rows] for name, rows in self.rows.items()})
+                          {name: [(file, *row[1:]) for row in rows] for name, rows in self.rows.items()},
+                          self.diagnostics)
 
 
 def _sha256(path: Path) -> str:
@@ -112,8 +165,9 @@ def load(root: str | Path, file: str, limits: Limits) -> Loaded | Extraction:
         if len(data) > limits.max_file_bytes:
             size = path.stat().st_size
             return Extraction(file, _sha256(path), size, False, [too_large(file, size, limits)])
-    except OSError as exc:
-        return Extraction(file, None, None, False, [broken(file, f"无法读取：{exc}", f"cannot read: {exc}")])
+    except OSError as exc:  # the file could not be opened (permissions, removed meanwhile): not its content
+        reason = exc.strerror or type(exc).__name__
+        return Extraction(file, None, None, False, [Finding(file, "CANNOT_OPEN", params={"reason": reason})])
     return Loaded(file, data, hashlib.sha256(data).hexdigest())
 
 
@@ -130,9 +184,11 @@ def extract_loaded(loaded: Loaded, limits: Limits) -> Extraction:
     try:
         with Workbook(data, parts) as book:
             rows, more = _contract_rows(file, book)
-    except Exception as exc:  # any reader failure on untrusted input is a finding, never a crash
-        reason = f"{type(exc).__name__}: {exc}"
-        return Extraction(file, digest, len(data), False, [*findings, broken(file, reason, reason)])
+    except PartError as exc:  # the file itself is damaged: say which part and how
+        return Extraction(file, digest, len(data), False, [*findings, broken(file, exc.zh, exc.en)])
+    except Exception:  # a failure of ours on untrusted input is a finding, never a crash
+        return Extraction(file, digest, len(data), False, [*findings, Finding(file, "READ_FAILED")],
+                          diagnostics=[traceback.format_exc()])
     return Extraction(file, digest, len(data), True, findings + more, rows)
 
 
@@ -171,7 +227,7 @@ class _Reader:
         named = [(name, area.sheet, area.first) for name in names if (area := self.area(name))]
         cells = {sheet: self.book.cells(sheet, [pos for _, s, pos in named if s == sheet])
                  for sheet in {sheet for _, sheet, _ in named}}
-        self.rows[frame].extend((self.file, name, sheet, a1(*pos), cells[sheet][pos].value)
+        self.rows[frame].extend((self.file, name, sheet, a1(*pos), input_value(cells[sheet][pos]))
                                 for name, sheet, pos in named)
 
     def table(self, frame: str) -> None:
@@ -191,11 +247,13 @@ class _Reader:
                                          params={"name": f"{table.name}[{column}]"}))
         if missing:
             return
+        self.rows["tables"].append((self.file, table.name))
         first_row, first_col = data.first
-        for i, raw in enumerate(data.rows):
-            if raw.count("") + raw.count(None) == len(raw):  # an unused row of the table
-                continue
-            values = {c: clean(raw[index[c]]) if index[c] < len(raw) else None for c in wanted}
+        by_row: dict[int, dict[int, Cell]] = {}
+        for (r, c), cell in data.cells.items():
+            by_row.setdefault(r, {})[c] = cell
+        for i, raw in sorted(by_row.items()):
+            values = {c: input_value(raw[index[c]]) if index[c] in raw else None for c in wanted}
             if all(v is None for v in values.values()):
                 continue
             last_year = max((k for k, c in enumerate(YEAR_COLUMNS, 1) if values.get(c) is not None),
@@ -227,8 +285,8 @@ class _Reader:
 def _field(table: Table, column: str, values: dict[str, CellValue]) -> str:
     """The field a table cell reports as: a site value is known by its key."""
     if table is SITE_TABLE and column == "value" and isinstance(values.get("key"), str):
-        return shared(str(values["key"]))
-    return shared(f"{table.name}[{column}]")
+        return interned(str(values["key"]))
+    return interned(f"{table.name}[{column}]")
 
 
 def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], list[Finding]]:

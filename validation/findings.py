@@ -30,7 +30,7 @@ Scalar = str | float | int | bool | None
 def check_table() -> dict[str, dict[str, str]]:
     """Every check code with its severity and zh/en message templates.
 
-    >>> check_table()["ENCRYPTED_OR_LEGACY"]["severity"]
+    >>> check_table()["ENCRYPTED"]["severity"]
     'error'
     """
     table = load_data("validation", "checks.toml")

@@ -2,8 +2,9 @@
 
 An .xlsx is a zip of XML parts. Before a spreadsheet reader sees one, the
 batch checks (the file's size is bounded while reading it, see
-:func:`validation.extract.extract`): the OLE/CFB signature (an encrypted workbook or
-a legacy .xls); that it is a zip at all; the parts' total unpacked size and
+:func:`validation.extract.extract`): the OLE/CFB signature (a password-protected
+workbook, or a legacy .xls or WPS .et, told apart by their streams); that it is a zip
+at all, and an Office Open XML package rather than an .ods or .xlsb; the parts' total unpacked size and
 compression ratio (zip bombs); every part's integrity (read to the end against
 its CRC, never beyond its declared size); that no XML part declares a DOCTYPE
 or ENTITY (defusedxml; entity expansion); and it notes macros (vbaProject.bin),
@@ -13,6 +14,7 @@ The parts are unpacked once, here, and handed on to the reader.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import struct
@@ -21,13 +23,14 @@ import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
+import olefile
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from validation.findings import Finding
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-"""Compound File Binary: password-protected .xlsx files and legacy .xls files start so."""
+"""Compound File Binary: password-protected .xlsx files, legacy .xls and WPS .et files start so."""
 
 MIB = 2**20
 XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -143,6 +146,15 @@ class DamagedPartError(zipfile.BadZipFile):
     """A part's bytes do not unpack to what the central directory declares."""
 
 
+class UnsupportedMethodError(zipfile.BadZipFile):
+    """A part packed with a method other than stored or deflate, which Office Open XML packages
+    may not use (ECMA-376 Part 2, Annex C)."""
+
+    def __init__(self, method: int) -> None:
+        super().__init__(f"compression method {method}")
+        self.method = method
+
+
 def unpack(data: bytes, info: zipfile.ZipInfo) -> bytes:
     """One part's content, read straight from the archive's bytes: never more than
     its declared size is unpacked, and the result must match that size and its CRC.
@@ -162,10 +174,59 @@ def unpack(data: bytes, info: zipfile.ZipInfo) -> bytes:
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         content = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size + 1)
     else:
-        raise NotImplementedError(f"unsupported compression method {info.compress_type}")
+        raise UnsupportedMethodError(info.compress_type)
     if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
         raise DamagedPartError("size or CRC-32 differs from the declared one")
     return content
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _compound_file(file: str, data: bytes) -> Finding:
+    """What an OLE compound file is: a password-protected workbook (its package is in an
+    ``EncryptedPackage`` stream), a legacy .xls or WPS .et workbook, or not a workbook."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            streams = {"/".join(entry).lower() for entry in ole.listdir()}
+    except (OSError, ValueError, IndexError, struct.error):
+        return broken(file, "Office 复合文档已损坏", "a damaged Office compound file")
+    if "encryptedpackage" in streams:
+        return Finding(file, "ENCRYPTED")
+    if streams & {"workbook", "book"}:
+        return unsupported(file, "legacy")
+    return broken(file, "Office 复合文档，但不是工作簿", "an Office compound file, but not a workbook")
+
+
+FORMATS = {
+    "legacy": ("旧版 Excel 97-2003 工作簿（.xls）或 WPS 表格文件（.et）",
+               "a legacy Excel 97-2003 workbook (.xls) or WPS (.et) file"),
+    "xlsb": ("Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)"),
+    "ods": ("OpenDocument 电子表格（.ods）", "an OpenDocument spreadsheet (.ods)"),
+}
+"""The workbook formats the batch does not read, as its findings name them."""
+
+
+def unsupported(file: str, kind: str) -> Finding:
+    """UNSUPPORTED_FORMAT: a workbook in a format the batch does not read (``kind`` in :data:`FORMATS`)."""
+    zh, en = FORMATS[kind]
+    return Finding(file, "UNSUPPORTED_FORMAT", params={"format_zh": zh, "format_en": en})
+
+
+def _package_kind(file: str, infos: list[zipfile.ZipInfo], data: bytes) -> Finding | None:
+    """A zip that is no Office Open XML package: an .ods, an .xlsb, or something else."""
+    names = {i.filename.lower(): i for i in infos}
+    mimetype = names.get("mimetype")
+    if mimetype is not None and mimetype.compress_type == zipfile.ZIP_STORED:
+        with contextlib.suppress(zipfile.BadZipFile):
+            if unpack(data, mimetype).startswith(ODS_MIMETYPE):
+                return unsupported(file, "ods")
+    if "xl/workbook.bin" in names:
+        return unsupported(file, "xlsb")
+    if "[content_types].xml" not in names:
+        return broken(file, "缺少 [Content_Types].xml 部件，不是 Office Open XML 文件",
+                      "no [Content_Types].xml part: not an Office Open XML file")
+    return None
 
 
 def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding], dict[str, bytes]]:
@@ -174,7 +235,7 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
     Any error among the findings means: do not parse it (and no parts come back).
     """
     if data[:8] == OLE_MAGIC:
-        return [Finding(file, "ENCRYPTED_OR_LEGACY")], {}
+        return [_compound_file(file, data)], {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
@@ -190,20 +251,26 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
     if unpacked > limits.ratio_floor and unpacked > limits.max_ratio * max(packed, 1):
         return [_bomb(file, "ratio", f"{unpacked / max(packed, 1):.0f}:1", f"{limits.max_ratio:.0f}:1")], {}
     if any(i.flag_bits & 0x1 for i in infos):
-        return [Finding(file, "ENCRYPTED_OR_LEGACY")], {}
-    if not {"[Content_Types].xml", "xl/workbook.xml"} <= {i.filename for i in infos}:
-        return [broken(file, "缺少 xl/workbook.xml 部件", "no xl/workbook.xml part")], {}
+        return [Finding(file, "ENCRYPTED")], {}
+    if other := _package_kind(file, infos, data):
+        return [other], {}
     parts = {}
     found = []
     for info in infos:
         try:
             content = parts[info.filename] = unpack(data, info)
-        except (zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError) as exc:
-            return [*found, broken(file, f"部件 {info.filename} 已损坏：{exc}",
-                                   f"damaged part {info.filename}: {exc}")], {}
+        except UnsupportedMethodError as exc:
+            return [*found, broken(file, f"部件 {info.filename} 使用了 Office Open XML 不允许的压缩方法 {exc.method}"
+                                   "（只允许 stored 与 deflate）",
+                                   f"the part {info.filename} is packed with compression method {exc.method}, "
+                                   "which Office Open XML does not allow (only stored and deflate)")], {}
+        except (zipfile.BadZipFile, zlib.error, struct.error):
+            return [*found, broken(file, f"部件 {info.filename} 已损坏（解压失败或校验和不符）",
+                                   f"the part {info.filename} is damaged (it does not unpack, or its checksum "
+                                   "differs)")], {}
         if info.filename.lower().endswith(XML_SUFFIXES) and declares_dtd(content):
             found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
-    if "xl/vbaProject.bin" in parts:
+    if any(name.lower().endswith("vbaproject.bin") for name in parts):
         found.append(Finding(file, "MACROS_PRESENT"))
     return found, parts
 
@@ -211,8 +278,8 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
 def inspect_archive(file: str, data: bytes, limits: Limits) -> list[Finding]:
     """Findings about a workbook's bytes (:func:`open_archive` without the parts).
 
-    >>> [f.code for f in inspect_archive("x.xlsx", OLE_MAGIC + bytes(504), Limits())]
-    ['ENCRYPTED_OR_LEGACY']
+    >>> [f.code for f in inspect_archive("x.xlsx", OLE_MAGIC + bytes(504), Limits())]  # no valid compound file
+    ['NOT_A_WORKBOOK']
     >>> [f.params["reason_en"] for f in inspect_archive("x.xlsx", b"PK\\x03\\x04 junk", Limits())]
     ['not a zip archive']
     """

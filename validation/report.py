@@ -58,6 +58,15 @@ class PackageReport:
     files: tuple[str, ...]
     project_ids: tuple[str, ...]
 
+    @property
+    def subsidy_gap(self) -> float:
+        """The package's own gap, its projects' surpluses pooled: ``max(0, -sum of NPV)``.
+
+        Each NPV is at its project's discount rate over its horizon, so this is
+        the one-off amount the package needs to balance as a whole.
+        """
+        return max(0.0, -self.balance.npv) + 0.0
+
 
 @dataclass(frozen=True)
 class Report:
@@ -68,6 +77,9 @@ class Report:
     generated_at: str
     files: tuple[FileReport, ...]
     packages: tuple[PackageReport, ...]
+    diagnostics: tuple[str, ...] = ()
+    """What went wrong inside the reader, per file (tracebacks): printed under ``--verbose``,
+    never part of a finding or a report file."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -80,6 +92,17 @@ class Report:
         severity = Counter(f.severity for f in self.findings)
         return {"files": {"total": len(self.files), **{s: status[s] for s in STATUSES}},
                 "findings": {"total": sum(severity.values()), **{s: severity[s] for s in SEVERITIES}}}
+
+    def subsidy_gaps(self) -> dict[str, object]:
+        """The missing money: each package's projects' own gaps summed (``packages``, by id), and
+        for the folder the projects' own gaps summed and the gap with packages pooled (the
+        packages' own gaps plus the gaps of the projects in no package)."""
+        gaps = {f.path: float(f.results["subsidy_gap"]) for f in self.files if f.results}
+        packaged = {path for p in self.packages for path in p.files}
+        pooled = (sum(p.subsidy_gap for p in self.packages)
+                  + sum(g for path, g in gaps.items() if path not in packaged))
+        return {"packages": {p.balance.package_id: sum(gaps[path] for path in p.files) for p in self.packages},
+                "projects": len(gaps), "subsidy_gap": sum(gaps.values()), "subsidy_gap_pooled": pooled}
 
     def reaches(self, level: str) -> bool:
         """Whether any finding is at least as severe as ``level`` ("never": never)."""

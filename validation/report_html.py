@@ -1,5 +1,6 @@
 """report.html: one self-contained page (no scripts, no external styles, fonts or images)
-with the counts, the findings table and each project's cumulative balance as inline SVG.
+with the counts, the findings table, the folder's subsidy gap, and each project's figures
+(subsidy gap, switching values, P(NPV < 0)) and cumulative balance as inline SVG.
 
 Every text from a workbook is HTML-escaped; a Content-Security-Policy forbids
 the page to load anything, so it opens offline and stays inert.
@@ -11,6 +12,7 @@ from html import escape
 from pathlib import Path
 
 from renewal.cashflow import cumulative_balance
+from renewal.drivers import DRIVERS
 from renewal.language import message
 from validation.findings import SEVERITIES, display
 from validation.report import STATUSES, FileReport, Report
@@ -104,14 +106,21 @@ def _card(f: FileReport, lang: str) -> str:
         ("npv", _money(r["npv"])),
         ("irr", _t("report", "none", lang) if irr is None else f"{irr:.2%}"),
         ("balance_status", escape(r["balance_status"])),
+        ("subsidy_gap", _money(r["subsidy_gap"])),
+        ("loss_probability", f"{r['loss_probability']:.1%}"),
         ("min_dscr", _ratio(r["min_dscr"], _t("report", "no_debt", lang))),
         ("coverage_ratio", _ratio(r["coverage_ratio"], _t("report", "no_bond", lang))),
         ("equity_irr", _t("report", "none", lang) if r["equity_irr"] is None else f"{r['equity_irr']:.2%}"),
     ]
+    none = _t("report", "none", lang)
+    switching = " · ".join(  # a relative change for Ro..Ck, the IRR itself for the rate
+        f"{d} {none if v is None else format(v, '.2%' if d == 'rate' else '+.2%')}"
+        for d, v in ((d, r["switching_values"][d]) for d in DRIVERS))
     dl = "".join(f"<dt>{_t('column', k, lang)}</dt><dd>{v}</dd>" for k, v in figures)
     chart = balance_chart(r["renovation_surplus"], r["operating_surpluses"],
                           message("report", "chart_label", lang, package="validation", project=name))
     return (f'<div class="card"><h3>{escape(name)}</h3><div>{escape(f.path)}</div><dl>{dl}</dl>'
+            f"<div>{_t('report', 'switching', lang)}: {switching}</div>"
             f"<div>{_t('report', 'chart', lang)}</div>{chart}</div>")
 
 
@@ -138,16 +147,20 @@ def render(report: Report) -> str:
           ("w", escape(display(r["value"])))] for r in findings],
     ) if findings else f"<p>{_t('report', 'no_findings', lang)}</p>"
     computed = [f for f in report.files if f.results]
+    gaps = report.subsidy_gaps()
+    totals = _t("report", "gaps_line", lang, projects=gaps["projects"], gap=_money(gaps["subsidy_gap"]),
+                pooled=_money(gaps["subsidy_gap_pooled"]))
     cards = (f'<div class="cards">{"".join(_card(f, lang) for f in computed)}</div>' if computed
              else f"<p>{_t('report', 'no_projects', lang)}</p>")
     packages = _table(
         "packages", [_t("column", k, lang) for k in ("package_id", "files", "project_ids", "package_surplus",
-                                          "package_npv", "balanced")],
+                                          "package_npv", "balanced", "package_gap", "projects_gap")],
         [[("", escape(p.balance.package_id)), ("", escape(", ".join(p.files))),
           ("", escape(", ".join(p.project_ids))), ("n", _money(p.balance.renovation_surplus)),
           ("n", _money(p.balance.npv)),
           ("ok" if p.balance.balanced else "error",
-           _t("report", "yes" if p.balance.balanced else "no", lang))]
+           _t("report", "yes" if p.balance.balanced else "no", lang)),
+          ("n", _money(p.subsidy_gap)), ("n", _money(gaps["packages"][p.balance.package_id]))]
          for p in report.packages])
     title = _t("report", "title", lang)
     return (
@@ -161,6 +174,7 @@ def render(report: Report) -> str:
         f'<div class="counts">{counts}</div>'
         f"<h2>{_t('report', 'files', lang)}</h2>{files}"
         f"<h2>{_t('report', 'findings', lang)}</h2>{finding_table}"
+        f"<h2>{_t('report', 'gaps', lang)}</h2><p id=\"gaps\">{totals}</p>"
         f"<h2>{_t('report', 'projects', lang)}</h2>{cards}"
         f"<h2>{_t('report', 'packages', lang)}</h2>{packages}"
         "</body></html>\n")

@@ -24,6 +24,7 @@ def results_schema() -> dict[str, Any]:
 
 def document(report: Report) -> dict[str, Any]:
     """The report as results.json holds it; messages in the report's language."""
+    gaps = report.subsidy_gaps()
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "renewal-balance", "version": renewal.__version__},
@@ -32,6 +33,7 @@ def document(report: Report) -> dict[str, Any]:
         "lang": report.lang,
         "generated_at": report.generated_at,
         "stats": report.stats(),
+        "totals": {key: gaps[key] for key in ("projects", "subsidy_gap", "subsidy_gap_pooled")},
         "files": [
             {"path": f.path, "sha256": f.sha256, "size": f.size, "status": f.status,
              "findings": [x.record(report.lang) for x in f.findings], "results": f.results}
@@ -40,7 +42,8 @@ def document(report: Report) -> dict[str, Any]:
         "packages": [
             {"package_id": p.balance.package_id, "files": list(p.files), "project_ids": list(p.project_ids),
              "renovation_surplus": p.balance.renovation_surplus, "npv": p.balance.npv,
-             "balanced": p.balance.balanced}
+             "balanced": p.balance.balanced, "subsidy_gap": p.subsidy_gap,
+             "projects_subsidy_gap": gaps["packages"][p.balance.package_id]}
             for p in report.packages
         ],
     }

@@ -1,4 +1,6 @@
-"""summary.xlsx: a sheet of projects (a row per file), a sheet of findings, a sheet of packages.
+"""summary.xlsx: a sheet of projects (a row per file), a sheet of findings, a sheet of packages
+whose last row holds the folder's totals (the subsidy gap with packages pooled, and the
+projects' own gaps summed).
 
 Everything a workbook submitted, including its texts, lands in these cells, so
 no text may become a formula: every text is written as a text cell (a text
@@ -19,6 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from renewal.drivers import DRIVERS
 from renewal.language import message
 from validation.report import FileReport, Report
 
@@ -27,15 +30,16 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 PROJECT_COLUMNS = ("file", "status", "errors", "warnings", "infos", "project_id", "project_name",
                    "city", "pattern", "best_fit_pattern", "renovation_surplus", "entity_investment",
                    "first_surplus", "horizon", "payback_years", "discounted_payback_years", "npv",
-                   "irr", "years_to_target", "balance_status", "package_id", "min_dscr", "coverage_ratio",
+                   "irr", "years_to_target", "balance_status", "package_id", "subsidy_gap",
+                   *(f"switching_{driver}" for driver in DRIVERS), "loss_probability", "min_dscr", "coverage_ratio",
                    "equity_irr")
 FINDING_COLUMNS = ("file", "sheet", "cell", "field", "severity", "code", "message", "value")
 PACKAGE_COLUMNS = ("package_id", "files", "project_ids", "package_surplus", "package_npv",
-                   "balanced")
+                   "balanced", "package_gap", "projects_gap")
 RESULT_KEYS = PROJECT_COLUMNS[5:]
 MONEY, YEARS, RATE, RATIO = "#,##0.0", "0.00", "0.00%", "0.00"
-PROJECT_FORMATS = (None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS, None, None,
-                                  RATIO, RATIO, RATE)
+PROJECT_FORMATS = ((None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS, None, None, MONEY)
+                   + (RATE,) * (len(DRIVERS) + 1) + (RATIO, RATIO, RATE))
 
 
 def _label(key: str, lang: str) -> str:
@@ -94,7 +98,8 @@ def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequenc
 
 def _project_row(f: FileReport, lang: str) -> list[object]:
     r = f.results or {}
-    values = {**r, "first_surplus": (r.get("operating_surpluses") or [None])[0]}
+    values = {**r, "first_surplus": (r.get("operating_surpluses") or [None])[0],
+              **{f"switching_{d}": v for d, v in (r.get("switching_values") or {}).items()}}
     status = message("status", f.status, lang, package="validation")
     return [f.path, status, f.count("error"), f.count("warning"), f.count("info"),
             *(values.get(k) for k in RESULT_KEYS)]
@@ -106,7 +111,8 @@ def write_xlsx(report: Report, path: Path) -> None:
     wb = Workbook(write_only=True)
     _sheet(wb.create_sheet("projects"), [_label(c, lang) for c in PROJECT_COLUMNS],
            (_project_row(f, lang) for f in report.files),
-           [36, 10, 7, 7, 7, 20, 28, 11, 18, 18, 14, 14, 14, 9, 11, 11, 12, 9, 11, 28, 16],
+           [36, 10, 7, 7, 7, 20, 28, 11, 18, 18, 14, 14, 14, 9, 11, 11, 12, 9, 11, 28, 16, 12,
+            *(11,) * (len(DRIVERS) + 1)],
            formats=PROJECT_FORMATS)
     _sheet(wb.create_sheet("findings"), [_label(c, lang) for c in FINDING_COLUMNS],
            ([r["file"], r["sheet"], r["cell"], r["field"],
@@ -115,9 +121,11 @@ def write_xlsx(report: Report, path: Path) -> None:
            [36, 12, 8, 24, 8, 26, 90, 20])
     yes_no = {True: message("report", "yes", lang, package="validation"),
               False: message("report", "no", lang, package="validation")}
+    gaps = report.subsidy_gaps()
+    total = [_label("total", lang), None, None, None, None, None, gaps["subsidy_gap_pooled"], gaps["subsidy_gap"]]
     _sheet(wb.create_sheet("packages"), [_label(c, lang) for c in PACKAGE_COLUMNS],
-           ([p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
-             p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced]]
-            for p in report.packages),
-           [20, 50, 30, 14, 14, 9], formats=(None, None, None, MONEY, MONEY))
+           [*([p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
+               p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced], p.subsidy_gap,
+               gaps["packages"][p.balance.package_id]] for p in report.packages), total],
+           [20, 50, 30, 14, 14, 9, 16, 16], formats=(None, None, None, MONEY, MONEY, None, MONEY, MONEY))
     wb.save(path)

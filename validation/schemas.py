@@ -31,6 +31,10 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {
 }
 """The code lists a cell may be checked against, by name."""
 
+NAME_ERROR = "#NAME?"
+"""What a formula shows where a function it calls is unknown: the renewal functions were not
+loaded. None of the template's results can show it otherwise."""
+
 NUMERIC_KINDS = ("integer", "number", "rate", "share")
 """Field kinds (contract.Field.kind) that hold numbers."""
 
@@ -67,10 +71,13 @@ class Cells(pa.DataFrameModel):
 
 
 class TypedCells(Cells):
-    """Input cells: whether they must be filled, the number read (NaN if none), the code
-    list, the allowed range and whether the cell wants a whole number."""
+    """Input cells: whether they must be filled, the number read (NaN if none), whether the
+    cell holds an error value or a date instead, the code list, the allowed range and whether
+    the cell wants a whole number."""
 
     required: Series[bool]
+    error: Series[bool]
+    date: Series[bool]
     number: Series[float] = pa.Field(nullable=True)
     numeric: Series[bool]
     whole: Series[bool]
@@ -84,9 +91,19 @@ class TypedCells(Cells):
         return ~(df["required"] & df["value"].isna())
 
     @cell_check
+    def input_error_value(cls, df: pd.DataFrame) -> Series[bool]:
+        """No input shows an error value (#REF!, #N/A...): it is neither empty nor a value."""
+        return ~df["error"]
+
+    @cell_check
+    def input_is_date(cls, df: pd.DataFrame) -> Series[bool]:
+        """No date where a number belongs (a date is a number to Excel, not to an amount)."""
+        return ~(df["numeric"] & df["date"])
+
+    @cell_check
     def not_a_number(cls, df: pd.DataFrame) -> Series[bool]:
-        """Text (or TRUE/FALSE, a date) where a number belongs."""
-        return ~(df["numeric"] & df["value"].notna() & df["number"].isna())
+        """Text (or TRUE/FALSE) where a number belongs (errors and dates have their own checks)."""
+        return ~(df["numeric"] & df["value"].notna() & df["number"].isna() & ~df["error"] & ~df["date"])
 
     @cell_check
     def not_whole(cls, df: pd.DataFrame) -> Series[bool]:
@@ -101,7 +118,7 @@ class TypedCells(Cells):
     @cell_check
     def code_unknown(cls, df: pd.DataFrame) -> Series[bool]:
         """Pattern, city, language, kind, source, site attribute key: from their lists."""
-        coded = df["codes"].notna() & df["value"].notna()
+        coded = df["codes"].notna() & df["value"].notna() & ~df["error"]
         allowed = {f"{name}:{code}" for name, codes in CODE_LISTS.items() for code in codes}
         return ~coded | (df["codes"] + ":" + df["value"].astype(str)).isin(allowed)
 
@@ -204,12 +221,15 @@ class StatedResults(Cells):
     @cell_check
     def result_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
         """A calculated result equals the recomputed one."""
-        return ~(df["formula"] & df["value"].notna() & df["expected"].notna() & ~df["agrees"])
+        calculated = df["value"].notna() & df["value"].ne(NAME_ERROR)
+        return ~(df["formula"] & calculated & df["expected"].notna() & ~df["agrees"])
 
     @cell_check
     def result_not_calculated(cls, df: pd.DataFrame) -> Series[bool]:
-        """A result was calculated before the file was saved."""
-        return ~(df["formula"] & df["value"].isna() & df["expected"].notna())
+        """A result was calculated before the file was saved: it holds a value, and not the
+        #NAME? of a program that did not know the renewal functions (Excel without the
+        add-in, LibreOffice, WPS)."""
+        return ~(df["formula"] & (df["value"].isna() | df["value"].eq(NAME_ERROR)) & df["expected"].notna())
 
 
 class DeclaredPattern(Cells):

@@ -99,6 +99,16 @@ def set_cell(data: bytes, sheet: str, ref: str, value: object) -> bytes:
     return _edit_cell(data, sheet, ref, edit)
 
 
+def set_error(data: bytes, sheet: str, ref: str, formula: str, error: str) -> bytes:
+    """The workbook with one cell holding ``formula`` whose cached result is the error value
+    ``error`` (as Excel saves ``=#REF!*1.02``), keeping the cell's style."""
+    def edit(found: re.Match[str]) -> str:
+        style = re.search(r'\ss="\d+"', found.group("attrs"))
+        return f'<c r="{ref}"{style.group(0) if style else ""} t="e"><f>{escape(formula)}</f><v>{error}</v></c>'
+
+    return _edit_cell(data, sheet, ref, edit)
+
+
 def drop_cached_value(data: bytes, sheet: str, ref: str) -> bytes:
     """The workbook with one formula cell's cached value removed (as if never calculated)."""
     def edit(found: re.Match[str]) -> str:

@@ -19,9 +19,10 @@ from workbook_templates.project import (
 )
 from workbook_templates.results import add_results_sheet
 from workbook_templates.runtime import respell
+from workbook_templates.whatif import add_whatif_sheet
 
 PROJECT_SHEETS = tuple(contract.SHEETS[k] for k in ("guide", "project", "renovation", "operation", "site",
-                                                    "financing", "results"))
+                                                    "financing", "results", "whatif"))
 XLWINGS_CONF = {"UDF Modules": "xl_addin.udfs"}
 """Classic xlwings reads its settings from a sheet named ``xlwings.conf`` (keys in column A)."""
 XLWINGS_CONF_SHEET = "xlwings.conf"
@@ -49,6 +50,7 @@ def project_book(filling: Filling, runtime: str) -> Workbook:
     add_site_sheet(wb, filling)
     add_financing_sheet(wb, filling)
     add_results_sheet(wb, runtime)
+    add_whatif_sheet(wb, runtime)
     define_table_names(wb)
     finish_book(wb, identity)
     return wb

@@ -8,6 +8,10 @@ Writes, below ``DIR`` (default: the current directory, i.e. the repository):
 * ``workbook_templates/renewal_portfolio.xlsx`` and ``renewal_portfolio_lite.xlsx``:
   the paper's seven cases, one row each;
 * ``samples/<case>.xlsx``: each reference case in the project template;
+* ``portfolios/district_bundling.xlsx``: the sample district portfolio (illustrative
+  figures after the paper's district cases) in the portfolio template, for
+  ``renewal bundle`` and the Bundles sheet (outside ``samples/``: the nightly
+  batch reads project workbooks only);
 * ``samples/invalid/*.xlsx`` and ``samples/invalid/MANIFEST.json``: broken
   submissions and what is wrong with each.
 
@@ -32,12 +36,13 @@ from workbook_templates.engine import Values
 from workbook_templates.filling import Filling
 from workbook_templates.invalid import BROKEN
 from workbook_templates.layout import Identity
-from workbook_templates.portfolio import portfolio_book
+from workbook_templates.portfolio import Portfolio, portfolio_book
 from workbook_templates.render import compute, package, render
 
 TEMPLATES_DIR = Path("workbook_templates")
 SAMPLES_DIR = Path("samples")
 INVALID_DIR = SAMPLES_DIR / "invalid"
+PORTFOLIOS_DIR = Path("portfolios")
 MANIFEST = INVALID_DIR / "MANIFEST.json"
 
 
@@ -56,6 +61,8 @@ class Job:
             return TEMPLATES_DIR / Identity(template_id, self.key, ()).files[self.key]
         if self.kind == "sample":
             return SAMPLES_DIR / f"{self.key}.xlsx"
+        if self.kind == "portfolio_sample":
+            return PORTFOLIOS_DIR / f"{self.key}.xlsx"
         return INVALID_DIR / self.key
 
 
@@ -75,20 +82,23 @@ def jobs() -> list[Job]:
     """Every file the generator writes, the slowest first."""
     found = [Job(kind, runtime) for kind in ("template", "portfolio") for runtime in contract.RUNTIMES]
     found += [Job("sample", c.id) for c in reference_cases()]
+    found.append(Job("portfolio_sample", "district_bundling"))
     found += [Job("invalid", str(i)) for i in range(len(BROKEN))]
     return found
 
 
 def make(job: Job) -> Made:
     """Generate one file."""
-    if job.kind in ("template", "portfolio", "sample"):
+    if job.kind in ("template", "portfolio", "sample", "portfolio_sample"):
         if job.kind == "template":
             wb = project_book(Filling.empty(), job.key)
         elif job.kind == "portfolio":
-            wb = portfolio_book(reference_cases(), job.key)
+            wb = portfolio_book(Portfolio.of_cases(reference_cases()), job.key)
+        elif job.kind == "portfolio_sample":
+            wb = portfolio_book(Portfolio.district_sample(), "classic")
         else:
             wb = project_book(Filling.from_case(case(job.key)), "classic")
-        runtime = "classic" if job.kind == "sample" else job.key
+        runtime = job.key if job.kind in ("template", "portfolio") else "classic"
         return Made(job.path, *render(wb, runtime))
     broken = BROKEN[int(job.key)]()
     values = compute(broken.wb)

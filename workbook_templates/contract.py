@@ -17,6 +17,9 @@ TEMPLATE_ID = "renewal_project"
 TEMPLATE_VERSION = "1.0"
 SUPPORTED_VERSIONS = ("1.0",)
 PORTFOLIO_ID = "renewal_portfolio"
+PORTFOLIO_BUNDLE_NAMES = ("pf_id", "pf_district", "pf_so", "pf_sk", "pf_horizon", "pf_discount_rate")
+"""The defined names of a portfolio workbook that ``renewal bundle`` reads (one row per project;
+``pf_sk`` has one column per year)."""
 
 MAX_YEARS = 50
 """Year columns in the operation table and the results row: a horizon is at most 50 years."""
@@ -60,6 +63,7 @@ SHEETS = {
     "site": "Site",
     "financing": "Financing",
     "results": "Results",
+    "whatif": "What-if",
     "lists": "Lists",
     "meta": "_Meta",
 }

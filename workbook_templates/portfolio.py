@@ -2,13 +2,17 @@
 all rows by ONE call of a vectorised function (a column of So with a matrix of Sk;
 PATTERN_FIT over a header row of keys with one row of site attributes per project).
 
-Its inputs are So and Sk directly (not the item tables of a project workbook) and
-each project's site attributes; it holds the paper's seven reference cases.
+Its inputs are So and Sk directly (not the item tables of a project workbook), each
+project's district and site attributes. The template holds the paper's seven reference
+cases; the sample district portfolio (``data/district_portfolio.toml``, illustrative)
+holds several districts of profitable parcels and loss-making communities. The Bundles
+sheet plans district packages over every project with one BUNDLE_PLAN call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
@@ -16,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from renewal.cases import ReferenceCase
 from renewal.fit import site_attribute_keys
-from renewal.language import DEFAULT_LANG
+from renewal.language import DEFAULT_LANG, load_data
 from workbook_templates import contract, styles
 from workbook_templates.book import finish_book
 from workbook_templates.guide import add_guide_sheet
@@ -31,6 +35,7 @@ from workbook_templates.layout import (
     landscape_fit_width,
     list_validation,
     new_book,
+    number_validation,
     protect,
     set_widths,
     texts,
@@ -38,16 +43,20 @@ from workbook_templates.layout import (
 )
 from workbook_templates.lists import code_hint
 
-SHEETS = ("Guide", "Portfolio", "Results")
+SHEETS = ("Guide", "Portfolio", "Results", "Bundles")
 HEADER_ROW, FIRST_ROW = 4, 5
 LANG_CELL = "B3"
 PRINT_PAGES_WIDE = 4
 """The Portfolio sheet prints its 75 columns across this many landscape pages."""
-IDENTITY_COLUMNS = {"project_id": "text", "project_name": "text", "pattern": "text", "horizon": "whole",
-                    "discount_rate": "rate", "renovation_surplus": "money"}
+IDENTITY_COLUMNS = {"project_id": "text", "project_name": "text", "district": "text", "pattern": "text",
+                    "horizon": "whole", "discount_rate": "rate", "renovation_surplus": "money"}
 """Per project: identity and assumptions (Project fields, then So) with their number formats; then Sk
 of years 1..MAX_YEARS, then the site attributes under their keys (PATTERN_FIT reads the keys)."""
-IDENTITY_WIDTHS = {1: 20, 2: 30, 3: 20, 4: 9, 5: 12, 6: 14}
+IDENTITY_NAMES = {"project_id": "pf_id", "project_name": "pf_name", "district": "pf_district",
+                  "pattern": "pf_pattern", "horizon": "pf_horizon", "discount_rate": "pf_discount_rate",
+                  "renovation_surplus": "pf_so"}
+"""The defined name over each identity column."""
+IDENTITY_WIDTHS = {1: 20, 2: 30, 3: 18, 4: 20, 5: 9, 6: 12, 7: 14}
 SK_COL = len(IDENTITY_COLUMNS) + 1
 SITE_COL = SK_COL + contract.MAX_YEARS
 
@@ -70,14 +79,61 @@ def _label(name: str) -> str:
     return " / ".join(labels[name])
 
 
-def _row_values(case: ReferenceCase) -> list[object]:
-    sk = [float(v) for v in case.operating_surpluses]
-    site = [case.site.get(key) for key in site_attribute_keys()]
-    return [case.project_id, case.name_zh, case.pattern, case.horizon, case.discount_rate,
-            case.renovation_surplus, *sk, *([None] * (contract.MAX_YEARS - len(sk))), *site]
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One project of a portfolio: identity, So, Sk of years 1..horizon and site attributes."""
+
+    project_id: str
+    name: str
+    district: str
+    pattern: str
+    horizon: int
+    discount_rate: float
+    renovation_surplus: float
+    operating_surpluses: tuple[float, ...]
+    site: dict[str, float]
+
+    @classmethod
+    def of_case(cls, case: ReferenceCase) -> PortfolioRow:
+        """A reference case as a portfolio row."""
+        return cls(case.project_id, case.name_zh, case.district, case.pattern, case.horizon, case.discount_rate,
+                   case.renovation_surplus, tuple(float(v) for v in case.operating_surpluses), case.site)
+
+    def values(self) -> list[object]:
+        """The row's cells on the Portfolio sheet."""
+        sk = list(self.operating_surpluses)
+        site = [self.site.get(key) for key in site_attribute_keys()]
+        return [self.project_id, self.name, self.district, self.pattern, self.horizon, self.discount_rate,
+                self.renovation_surplus, *sk, *([None] * (contract.MAX_YEARS - len(sk))), *site]
 
 
-def _inputs_sheet(wb: Workbook, cases: Sequence[ReferenceCase]) -> Worksheet:
+@dataclass(frozen=True)
+class Portfolio:
+    """What a portfolio workbook holds: its projects and the Bundles sheet's largest package size."""
+
+    rows: tuple[PortfolioRow, ...]
+    max_size: int
+
+    @classmethod
+    def of_cases(cls, cases: Sequence[ReferenceCase]) -> Portfolio:
+        """The paper's cases (the portfolio template)."""
+        return cls(tuple(PortfolioRow.of_case(c) for c in cases), DEFAULT_MAX_SIZE)
+
+    @classmethod
+    def district_sample(cls) -> Portfolio:
+        """The sample district portfolio of ``data/district_portfolio.toml`` (illustrative figures)."""
+        data = load_data("workbook_templates", "district_portfolio.toml")
+        horizon, rate = int(data["horizon"]), float(data["discount_rate"])
+        rows = tuple(PortfolioRow(p["id"], p["name"], p["district"], p["pattern"], horizon, rate, float(p["so"]),
+                                  (float(p["sk"]),) * horizon, {}) for p in data["project"])
+        return cls(rows, int(data["max_size"]))
+
+
+DEFAULT_MAX_SIZE = 3
+"""The Bundles sheet's largest package size in the template."""
+
+
+def _inputs_sheet(wb: Workbook, rows: Sequence[PortfolioRow]) -> Worksheet:
     ws = wb.create_sheet("Portfolio")
     title_rows(ws, "Portfolio", 12)
     styles.LABEL.apply(ws.cell(3, 1, bilingual("results", "language")))
@@ -88,17 +144,16 @@ def _inputs_sheet(wb: Workbook, cases: Sequence[ReferenceCase]) -> Worksheet:
     years = [bilingual("column", "year", k=k) for k in range(1, contract.MAX_YEARS + 1)]
     header(ws, HEADER_ROW, 1, [*map(_label, IDENTITY_COLUMNS), *years, *keys])
     fit_height(ws, HEADER_ROW, [(_label(n), IDENTITY_WIDTHS[i]) for i, n in enumerate(IDENTITY_COLUMNS, start=1)])
-    last = FIRST_ROW + len(cases) - 1
+    last = FIRST_ROW + len(rows) - 1
     formats = [*IDENTITY_COLUMNS.values(), *(["money"] * contract.MAX_YEARS), *(["general"] * len(keys))]
-    for r, case in enumerate(cases, start=FIRST_ROW):
-        for c, (value, fmt) in enumerate(zip(_row_values(case), formats, strict=True), start=1):
+    for r, row in enumerate(rows, start=FIRST_ROW):
+        for c, (value, fmt) in enumerate(zip(row.values(), formats, strict=True), start=1):
             styles.INPUT.apply(ws.cell(r, c, value), fmt)
-    names = {"pf_id": 1, "pf_name": 2, "pf_pattern": 3, "pf_horizon": 4, "pf_discount_rate": 5, "pf_so": 6}
-    for name, col in names.items():
-        define(wb, name, ws, area(FIRST_ROW, col, last, col))
+    for col, column in enumerate(IDENTITY_COLUMNS, start=1):
+        define(wb, IDENTITY_NAMES[column], ws, area(FIRST_ROW, col, last, col))
     define(wb, "pf_sk", ws, area(FIRST_ROW, SK_COL, last, SITE_COL - 1))
     define(wb, "pf_site", ws, area(HEADER_ROW, SITE_COL, last, SITE_COL + len(keys) - 1))
-    set_widths(ws, {1: 20, 2: 30, 3: 20, 4: 9, 5: 12, 6: 12}
+    set_widths(ws, IDENTITY_WIDTHS
                | dict.fromkeys(range(SK_COL, SITE_COL), 9)
                | dict.fromkeys(range(SITE_COL, SITE_COL + len(keys)), 14))
     ws.freeze_panes = cell_ref(FIRST_ROW, 3)
@@ -136,12 +191,58 @@ def _results_sheet(wb: Workbook, n: int) -> Worksheet:
     return ws
 
 
-def portfolio_book(cases: Sequence[ReferenceCase], runtime: str) -> Workbook:
-    """The portfolio workbook of ``cases``, its formulas spelt for ``runtime``."""
+BUNDLE_WIDTHS = {1: 24, 2: 18, 3: 14, 4: 10, 5: 16, 6: 3, 7: 44, 8: 14}
+MAX_SIZE_CELL = "B3"
+SUMMARY_COL = 7
+
+
+def _bundles_sheet(wb: Workbook, n: int, max_size: int) -> Worksheet:
+    """Each project's package and that package's subsidy, by ONE call of BUNDLE_PLAN over the
+    portfolio; beside them the total subsidy without bundling and with this plan."""
+    ws = wb.create_sheet("Bundles")
+    title_rows(ws, "Bundles", 8)
+    styles.LABEL.apply(ws.cell(3, 1, bilingual("bundles", "max_size")))
+    styles.INPUT.apply(ws[MAX_SIZE_CELL], "whole").value = max_size
+    number_validation(ws, MAX_SIZE_CELL, texts("bundles", "max_size"), whole=True, minimum=1)
+    define(wb, "pf_bundle_max_size", ws, MAX_SIZE_CELL)
+    captions = [_label("project_id"), bilingual("bundles", "district"), bilingual("bundles", "npv"),
+                bilingual("bundles", "package"), bilingual("bundles", "package_subsidy")]
+    header(ws, HEADER_ROW, 1, captions)
+    last = FIRST_ROW + n - 1
+    for r in range(FIRST_ROW, last + 1):
+        styles.FORMULA.apply(ws.cell(r, 1, f"=Portfolio!A{r}"), "text")
+        styles.FORMULA.apply(ws.cell(r, 2, f"=Portfolio!C{r}"), "text")
+        styles.FORMULA.apply(ws.cell(r, 3, f"=Results!D{r}"), "money")
+        styles.FORMULA.apply(ws.cell(r, 4), "whole")
+        styles.FORMULA.apply(ws.cell(r, 5), "money")
+    plan = area(FIRST_ROW, 4, last, 5)
+    ws.cell(FIRST_ROW, 4).value = ArrayFormula(plan, "=BUNDLE_PLAN(pf_id,pf_npv,pf_district,pf_bundle_max_size)")
+    define(wb, "pf_bundle_plan", ws, plan)
+    packages, subsidies = area(FIRST_ROW, 4, last, 4), area(FIRST_ROW, 5, last, 5)
+    header(ws, HEADER_ROW, SUMMARY_COL, [bilingual("bundles", "measure"), bilingual("column", "value")])
+    summary = (("no_bundling", '=-SUMIF(pf_npv,"<0")'),
+               ("this_plan", f"=SUMPRODUCT({subsidies}/COUNTIF({packages},{packages}))"),
+               ("saved", f"={cell_ref(FIRST_ROW, SUMMARY_COL + 1)}-{cell_ref(FIRST_ROW + 1, SUMMARY_COL + 1)}"))
+    for r, (key, formula) in enumerate(summary, start=FIRST_ROW):
+        styles.LABEL.apply(ws.cell(r, SUMMARY_COL, bilingual("bundles", key)))
+        styles.FORMULA.apply(ws.cell(r, SUMMARY_COL + 1, formula), "money")
+    fit_height(ws, HEADER_ROW, [(c, BUNDLE_WIDTHS[i]) for i, c in enumerate(captions, start=1)])
+    fit_height(ws, 2, [(str(ws.cell(2, 1).value), sum(BUNDLE_WIDTHS.values()))])
+    fit_height(ws, 3, [(str(ws.cell(3, 1).value), BUNDLE_WIDTHS[1])])
+    set_widths(ws, BUNDLE_WIDTHS)
+    ws.freeze_panes = cell_ref(FIRST_ROW, 2)
+    landscape_fit_width(ws)
+    protect(ws)
+    return ws
+
+
+def portfolio_book(portfolio: Portfolio, runtime: str) -> Workbook:
+    """The portfolio workbook of ``portfolio``, its formulas spelt for ``runtime``."""
     identity = Identity(contract.PORTFOLIO_ID, runtime, SHEETS)
     wb = new_book(identity, contract.PORTFOLIO_ID)
     add_guide_sheet(wb, identity)
-    _inputs_sheet(wb, cases)
-    _results_sheet(wb, len(cases))
+    _inputs_sheet(wb, portfolio.rows)
+    _results_sheet(wb, len(portfolio.rows))
+    _bundles_sheet(wb, len(portfolio.rows), portfolio.max_size)
     finish_book(wb, identity)
     return wb

@@ -167,6 +167,29 @@ def flows(renovation_surplus: object, operating_surpluses: object,
     return so_out, np.nan_to_num(sk, nan=0.0), h, one
 
 
+def year_rows(name: str, value: object, one_project: bool) -> float | np.ndarray:
+    """Yearly amounts (operating revenue or cost) as the model takes them.
+
+    One number: the same every year. One project: a row or a column of years.
+    Several projects: one row of years per project, or a column of one number
+    per project (the same every year). Empty cells are years with 0.
+
+    >>> year_rows("revenue", [[627]], True), year_rows("revenue", [[1], [None], [3]], True).tolist()
+    (627.0, [[1.0, 0.0, 3.0]])
+    """
+    grid = numbers(name, value)
+    if grid.size == 0 or (grid.size == 1 and np.isnan(grid.flat[0])):
+        raise RenewalInputError(f"{name}: is required")
+    if grid.size == 1:
+        return float(grid.flat[0])
+    if one_project and grid.shape[1] == 1:
+        grid = grid.T
+    if one_project and grid.shape[0] > 1:
+        raise RenewalInputError(f"{name}: one project takes one row (or column) of years, "
+                                f"got {grid.shape[0]} rows")
+    return np.nan_to_num(grid, nan=0.0)
+
+
 def excel_numbers(values: object, never: str = NOT_AVAILABLE) -> object:
     """Model answers as cell values: ``inf`` becomes ``never``, NaN ``#NUM!``; a
     vector becomes a column (one row per project) that spills.

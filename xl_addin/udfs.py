@@ -19,20 +19,18 @@ from __future__ import annotations
 import numpy as np
 from xlwings import arg, func
 
-from renewal import cashflow, fit, patterns, stages
+from renewal import bundling, cashflow, fit, patterns, stages
 from renewal.errors import RenewalInputError
 from renewal.language import check_lang
 from xl_addin import cells
+from xl_addin.arguments import CATEGORY, LANG_DOC, SO_DOC, cash_flow_arguments
 from xl_addin.udfs_financing import coverage_ratio, debt_service, dscr, equity_irr, min_dscr
+from xl_addin.udfs_whatif import risk_profile, scenarios, sensitivity, subsidy_gap
 
 __all__ = [
     "balance_status",
-    "coverage_ratio",
-    "debt_service",
-    "dscr",
-    "equity_irr",
+    "bundle_plan",
     "lease_surplus",
-    "min_dscr",
     "operating_surpluses",
     "package_balance",
     "pattern_fit",
@@ -47,26 +45,23 @@ __all__ = [
     "stage_surplus",
     "years_to_return",
 ]
+__all__ += [  # the what-if, from xl_addin.udfs_whatif
+    "risk_profile",
+    "scenarios",
+    "sensitivity",
+    "subsidy_gap",
+]
+__all__ += [  # financing, from xl_addin.udfs_financing
+    "coverage_ratio",
+    "debt_service",
+    "dscr",
+    "equity_irr",
+    "min_dscr",
+]
 
-CATEGORY = "Renewal 老旧小区更新"
-
-SO_DOC = "So, the renovation surplus Ro - Co: one cell, or a column with one project per row"
-SK_DOC = ("Sk, operating surpluses of years 1..n: a row (or column) for one project, one row per "
-          "project for many, or one number meaning the same every year (give horizon)")
-HORIZON_DOC = "Years to count (default: up to the last filled year); one, or one per project"
-LANG_DOC = 'Language of the text: "zh" (default) or "en"'
 SITE_DOC = ("Site attributes: two columns (key, value), or a header row of keys over one row "
             "per site")
 PATTERN_DOC = "Pattern code, e.g. ACTIVATION (see PATTERN_SCORES for the six codes)"
-
-
-def cash_flow_arguments(function):
-    """The So, Sk and horizon parameters every cash-flow function shares, described once."""
-    for name, options in (("horizon", {"doc": HORIZON_DOC}),
-                          ("operating_surpluses", {"ndim": 2, "doc": SK_DOC}),
-                          ("renovation_surplus", {"ndim": 2, "doc": SO_DOC})):
-        function = arg(name, **options)(function)
-    return function
 
 
 @func(category=CATEGORY)
@@ -245,3 +240,50 @@ def pattern_name(pattern, lang=None):
     if any(c is None for c in codes):
         raise RenewalInputError("pattern: has empty cells")
     return cells.column([patterns.pattern_name(c, language) for c in codes])
+
+
+# --- District bundling (片区统筹) ------------------------------------------------------------
+
+BUNDLE_TIME_LIMIT = 10.0
+"""Seconds BUNDLE_PLAN gives the solver; past them it returns the best plan found."""
+
+
+def _bundle_rows(labels: list[str | None], values: np.ndarray) -> list[int]:
+    """The rows that hold a project (an id and an NPV), ids unique; rows with neither are skipped."""
+    used, seen = [], {}
+    for i, (label, value) in enumerate(zip(labels, values.tolist(), strict=True)):
+        if label is None and np.isnan(value):
+            continue
+        if label is None or np.isnan(value):
+            what = "ids" if label is None else "npvs"
+            raise RenewalInputError(f"{what}: row {i + 1} is empty but the other column is not")
+        if label in seen:
+            raise RenewalInputError(f"ids: {label!r} appears twice (rows {seen[label] + 1} and {i + 1})")
+        seen[label] = i
+        used.append(i)
+    return used
+
+
+@func(category=CATEGORY)
+@arg("ids", ndim=2, doc="Project ids: a column, one per project (rows with neither id nor NPV are skipped)")
+@arg("npvs", ndim=2, doc="Each project's NPV at the appraisal rate (So + present value of Sk): a column")
+@arg("districts", ndim=2, doc="Each project's district (optional column): packages never cross districts")
+@arg("max_size", doc="Largest number of projects in a package (default: no limit)")
+def bundle_plan(ids, npvs, districts=None, max_size=None):
+    """Spills each project's package number and that package's subsidy: the packages needing the least subsidy."""
+    labels = [row[0] if row else None for row in cells.texts("ids", ids)]
+    values = cells.numbers("npvs", npvs).ravel()
+    if values.size != len(labels):
+        raise RenewalInputError(f"npvs: has {values.size} cells but ids has {len(labels)}; give one column each")
+    areas = None if districts is None else [row[0] for row in cells.texts("districts", districts)]
+    if areas is not None and len(areas) != len(labels):
+        raise RenewalInputError(f"districts: has {len(areas)} cells but ids has {len(labels)}")
+    used = _bundle_rows(labels, values)
+    size = cells.number("max_size", max_size, np.nan)
+    plan = bundling.plan_bundles(values[used], None if areas is None else [areas[i] for i in used],
+                                 None if np.isnan(size) else size, BUNDLE_TIME_LIMIT)
+    out: list[list[object]] = [[None, None] for _ in labels]
+    for row, i in enumerate(used):
+        package = int(plan.package[row])
+        out[i] = [package, float(plan.package_subsidy[package - 1])]
+    return out

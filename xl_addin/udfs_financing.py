@@ -17,11 +17,8 @@ from xlwings import arg, func
 
 from renewal import financing
 from xl_addin import cells
+from xl_addin.arguments import CATEGORY, HORIZON_DOC, SK_DOC
 
-CATEGORY = "Renewal 老旧小区更新"
-
-SK_DOC = ("Sk, operating surpluses of years 1..n: a row (or column) for one project, one row per project, or "
-          "one number meaning the same every year")
 DS_DOC = "Debt service of years 1..n (e.g. DEBT_SERVICE's spill): a row (or column), one row per project"
 
 
@@ -101,7 +98,7 @@ def coverage_ratio(operating_surpluses, debt_service, years=None):
 @arg("equity", ndim=2, doc="The entity's own money invested at year 0 (>= 0); one, or a column, one per project")
 @arg("operating_surpluses", ndim=2, doc=SK_DOC)
 @arg("debt_service", ndim=2, doc=DS_DOC)
-@arg("horizon", doc="Years to count (default: up to the last filled year of Sk); one, or one per project")
+@arg("horizon", doc=HORIZON_DOC)
 @arg("guess", doc="Where the IRR iteration starts, as Excel's IRR (default 0.1)")
 def equity_irr(equity, operating_surpluses, debt_service, horizon=None, guess=None):
     """IRR of the flows to equity, -equity then Sk - debt service, by RENEWAL_IRR's rule (=IRR); #NUM! if none."""
