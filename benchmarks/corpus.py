@@ -3,7 +3,7 @@
 Each file copies one sample (round-robin) with its own project id (and
 package id, where the sample has one) and every money figure scaled by a
 factor k from a seeded sequence in [0.5, 2.0] (steps of 1/256): the
-renovation amounts, the operation years, the money site attributes
+renovation and financing amounts, the operation years, the money site attributes
 (``standalone_balance``), the stated renovation total and the cached values
 of the money results, so that the batch's recomputation agrees with every
 cached result. Paybacks, IRR, years to target, statuses and pattern scores
@@ -48,7 +48,14 @@ from defusedxml.ElementTree import fromstring
 
 from renewal.fit import site_attributes
 from validation.workbook import Area, a1, parse_area
-from workbook_templates.contract import CHART_NAMES, OPERATION_TABLE, RENOVATION_TABLE, SITE_TABLE
+from workbook_templates.contract import (
+    CHART_NAMES,
+    FINANCING_NAMES,
+    FINANCING_TABLE,
+    OPERATION_TABLE,
+    RENOVATION_TABLE,
+    SITE_TABLE,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -58,12 +65,14 @@ STEPS = 256
 MANIFEST = "corpus.json"
 
 MONEY_RESULTS = ("res_renovation_surplus", "res_entity_investment", "res_operating_surpluses",
-                 "res_cumulative_balance", "res_npv", "res_required_annual_surplus", *CHART_NAMES)
+                 "res_cumulative_balance", "res_npv", "res_required_annual_surplus", *CHART_NAMES,
+                 "res_sources_total", *FINANCING_NAMES)
 """Named result rows and cells whose cached values are money; their styles mark unnamed money cells."""
 MONEY_INPUTS = ("in_renovation_total",)
 MONEY_COLUMNS = {
     RENOVATION_TABLE.name: ("amount",),
     OPERATION_TABLE.name: tuple(c for c in OPERATION_TABLE.columns if c.startswith("y")),
+    FINANCING_TABLE.name: ("amount",),
 }
 IDENTITY_NAMES = ("in_project_id", "in_package_id")
 """Inputs made unique per file; cached texts of formulas that read them follow."""

@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from renewal.appraisal import appraise
+from renewal.financing import FinancingSource
 from renewal.fit import fit_site
 from renewal.language import check_lang, load_data
 from renewal.stages import (
@@ -66,6 +67,7 @@ class ReferenceCase:
     operation: tuple[OperationItem, ...]
     site: dict[str, float]
     paper: tuple[PaperFigure, ...]
+    financing: tuple[FinancingSource, ...] = ()
 
     def name(self, lang: str | None = None) -> str:
         """The case's name in ``lang``."""
@@ -111,8 +113,9 @@ def reference_cases() -> tuple[ReferenceCase, ...]:
             for o in row.pop("operation")
         )
         paper = tuple(PaperFigure(**p) for p in row.pop("paper", ()))
+        financing = tuple(FinancingSource(**f) for f in row.pop("financing", ()))
         cases.append(ReferenceCase(
-            renovation=renovation, operation=operation, paper=paper,
+            renovation=renovation, operation=operation, paper=paper, financing=financing,
             site={k: float(v) for k, v in row.pop("site").items()},
             illustrative=tuple(row.pop("illustrative")), **row,
         ))

@@ -333,7 +333,7 @@ def test_pandera_runs_once_per_frame_whatever_the_number_of_files(
                                                                "in_project_id", f"T-{i}"))
     calls.clear()
     batch.check_folder(cases_folder)
-    assert len(calls) == len(small) == 7
+    assert len(calls) == len(small) == 8
     assert sum(calls) > sum(small)
 
 

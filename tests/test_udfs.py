@@ -31,6 +31,11 @@ CATALOGUE = [
     "SENSITIVITY",
     "SCENARIOS",
     "RISK_PROFILE",
+    "DEBT_SERVICE",
+    "DSCR",
+    "MIN_DSCR",
+    "COVERAGE_RATIO",
+    "EQUITY_IRR",
 ]
 JINSONG_SITE = [["idle_space_m2", 2670], ["service_gap", 4], ["households", 3600],
                 ["rent_gap", None], ["cultural_resources", 0.2]]

@@ -179,7 +179,8 @@ def openpyxl_filled(template: bytes, sample: bytes, tag: str) -> bytes:
 
 def openpyxl_changed(data: bytes, tag: str) -> bytes:
     """The sample with :data:`CHANGES`: the discount rate set, the first renovation cost item's
-    amount (and the stated total) and the first revenue item's year-1 amount raised."""
+    amount (and the stated total, and the entity's equity on the Financing sheet) and the first
+    revenue item's year-1 amount raised."""
     book = openpyxl.load_workbook(io.BytesIO(data))
     ws, ref = _name_target(book, "in_discount_rate")
     ws[ref].value = CHANGES["discount_rate"]
@@ -195,6 +196,14 @@ def openpyxl_changed(data: bytes, tag: str) -> bytes:
     ws, ref = _name_target(book, "in_renovation_total")  # the stated total follows the items
     if ws[ref].value is not None:
         ws[ref].value += CHANGES["renovation_cost"]
+    financing = next((w for w in book.worksheets if "tblFinancing" in w.tables), None)
+    if financing is not None:  # the entity's equity pays the extra cost: the sources still equal the uses
+        lo_c, lo_r, _, hi_r = range_boundaries(financing.tables["tblFinancing"].ref)
+        columns = [c.name for c in financing.tables["tblFinancing"].tableColumns]
+        for r in range(lo_r + 1, hi_r + 1):
+            if financing.cell(r, lo_c + columns.index("kind")).value == "ENTITY_EQUITY":
+                financing.cell(r, lo_c + columns.index("amount")).value += CHANGES["renovation_cost"]
+                break
     _append_tag(book, tag)
     out = io.BytesIO()
     book.save(out)

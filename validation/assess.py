@@ -20,6 +20,7 @@ import pandas as pd
 from validation.checks import excel_check_findings, input_findings, irr_findings, prepare, result_findings
 from validation.compute import compute
 from validation.extract import COLUMNS, DTYPES, Extraction
+from validation.financing import findings as financing_findings
 from validation.findings import Finding
 from validation.report import FileReport, PackageReport, Report, file_status
 
@@ -56,7 +57,8 @@ def assess(folder: str | Path, extractions: list[Extraction], lang: str) -> Repo
     a = computed.appraisal
     for item in [*result_findings(frames["results"], computed.expected(), computed.declared_patterns(inputs.fields)),
                  *irr_findings(frames["results"], computed.files, a.irrs, a.npv, a.mirr),
-                 *excel_check_findings(frames["results"])]:
+                 *excel_check_findings(frames["results"]),
+                 *financing_findings(computed.financing, list(computed.files), frames["results"])]:
         findings[item.file].append(item)
     records = {file: computed.record(i, lang) for i, file in enumerate(computed.files)}
     files = tuple(

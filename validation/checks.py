@@ -21,10 +21,12 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from renewal.financing import debt_kinds
 from renewal.fit import site_attributes
 from renewal.language import message
 from renewal.policy import added_floor_area_share, policy_breaches
 from validation.extract import YEAR_COLUMNS, DateValue, ErrorValue
+from validation.financing import CODED, DEBT_ONLY, NUMERIC
 from validation.findings import Finding, check_table, display
 from validation.pandera_loader import pa
 from validation.schemas import (
@@ -124,6 +126,7 @@ class Inputs:
     operation: pd.DataFrame
     site: pd.DataFrame
     projects: pd.DataFrame
+    financing: pd.DataFrame
 
 
 def project_table(fields: pd.DataFrame) -> pd.DataFrame:
@@ -196,6 +199,20 @@ def _site(frame: pd.DataFrame) -> pd.DataFrame:
         maximum=kinds.map(high).where(is_value).astype(float),
         required=column == "key", first_row=first_row.astype(float),
     )
+
+
+def _financing(frame: pd.DataFrame) -> pd.DataFrame:
+    """tblFinancing: a used row needs its kind and amount, a loan or bond row also its rate and term."""
+    column = frame["column"]
+    spec = pd.DataFrame(NUMERIC, index=["low", "high", "whole"]).T.reindex(column.to_numpy())
+    debt_row = _row_value(frame, "kind").isin(debt_kinds())
+    return _table_typed(
+        frame, numeric=column.isin(list(NUMERIC)),
+        whole=pd.Series(spec["whole"].fillna(False).to_numpy(dtype=bool), frame.index),
+        codes=column.map(CODED), minimum=pd.Series(spec["low"].to_numpy(dtype=float), frame.index),
+        maximum=pd.Series(spec["high"].to_numpy(dtype=float), frame.index),
+        required=column.isin(["kind", "amount"]) | (column.isin(DEBT_ONLY) & debt_row),
+    ).assign(row_kind=_row_value(frame, "kind"))
 
 
 def _cost_sums(renovation: pd.DataFrame, files: pd.Index, with_table: pd.Index) -> pd.DataFrame:
@@ -277,7 +294,7 @@ def prepare(frames: dict[str, pd.DataFrame]) -> Inputs:
     meta = frames["meta"].assign(expected=frames["meta"]["field"].map(
         {"meta_template_id": TEMPLATE_ID, "meta_template_version": ", ".join(SUPPORTED_VERSIONS)}))
     return Inputs(meta, _cross_field(fields, renovation, operation, projects, frames["tables"]), renovation,
-                  operation, _site(frames["site"]), projects)
+                  operation, _site(frames["site"]), projects, _financing(frames["financing"]))
 
 
 @cache
@@ -327,6 +344,7 @@ def input_findings(inputs: Inputs) -> list[Finding]:
         *findings_of(TableCells, inputs.renovation),
         *findings_of(TableCells, inputs.operation),
         *findings_of(TableCells, inputs.site),
+        *findings_of(TableCells, inputs.financing),
     ]
 
 

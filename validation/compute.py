@@ -28,6 +28,7 @@ from renewal.risk import loss_probability
 from renewal.sensitivity import switching_values
 from renewal.stages import PackageBalance, package_balances
 from validation.checks import Inputs, numbers
+from validation.financing import Financed, finance
 from workbook_templates.contract import MAX_YEARS
 
 NEVER = "#N/A"
@@ -52,6 +53,7 @@ class Computed:
     packages: list[PackageBalance]
     switching_values: np.ndarray
     loss_probability: np.ndarray
+    financing: Financed
 
     @cached_property
     def best_fit(self) -> list[str | None]:
@@ -80,6 +82,7 @@ class Computed:
             "switching_values": {driver: _finite_or_none(self.switching_values[i, j])
                                  for j, driver in enumerate(DRIVERS)},
             "loss_probability": float(self.loss_probability[i]),
+            **self.financing.record(i),
         }
 
     def expected(self) -> pd.DataFrame:
@@ -102,6 +105,7 @@ class Computed:
             "res_required_annual_surplus": self.required_annual_surplus.tolist(),
             "res_balance_status": [s.text(lang) for s, lang in zip(a.status, langs, strict=True)],
             "res_best_fit_pattern": [b or NEVER for b in self.best_fit],
+            **self.financing.expected(NO_IRR),
         }
         rows = [(file, name, 0, values[i]) for name, values in scalars.items()
                 for i, file in enumerate(self.files)]
@@ -189,4 +193,6 @@ def compute(inputs: Inputs, files: list[str]) -> Computed:
                     np.atleast_1d(required_annual_surplus(so, horizon, rate)), scores,
                     package_balances(package_ids, so, appraisal.npv),
                     switching_values(as_drivers(*drivers)).reshape(len(files), len(DRIVERS)),
-                    np.atleast_1d(loss_probability(*drivers)))
+                    np.atleast_1d(loss_probability(*drivers)),
+                    finance(inputs.financing, files, projects, so=so, operating=appraisal.operating_surpluses,
+                            cost=co))

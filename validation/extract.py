@@ -26,6 +26,7 @@ from validation.workbook import Area, Cell, CellValue, PartError, Workbook, a1, 
 from workbook_templates.contract import (
     BLOCK_NAMES,
     COLUMN_NAMES,
+    FINANCING_TABLE,
     META_NAMES,
     OPERATION_TABLE,
     PROJECT_FIELDS,
@@ -44,6 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "renovation": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "operation": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "site": ("file", "row", "column", "field", "sheet", "cell", "value"),
+    "financing": ("file", "row", "column", "field", "sheet", "cell", "value"),
     "results": ("file", "field", "year", "sheet", "cell", "value", "formula"),
     "tables": ("file", "table"),
 }
@@ -57,6 +59,7 @@ TABLES: dict[str, tuple[Table, tuple[str, ...], bool]] = {
     "renovation": (RENOVATION_TABLE, ("item", "kind", "source", "amount"), False),
     "operation": (OPERATION_TABLE, ("item", "kind"), True),
     "site": (SITE_TABLE, ("key", "value"), False),
+    "financing": (FINANCING_TABLE, ("item", "kind", "amount", "rate", "term", "grace_years", "method"), False),
 }
 YEAR_COLUMNS = tuple(c for c in OPERATION_TABLE.columns if c.startswith("y"))
 TABLE_NAMES = {name: spec[0] for name, spec in (COLUMN_NAMES | BLOCK_NAMES).items()}

@@ -90,6 +90,10 @@ def _table(table_id: str, header: list[str], rows: list[list[tuple[str, str]]]) 
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _ratio(value: float | None, missing: str) -> str:
+    return missing if value is None else f"{value:.2f}"
+
+
 def _card(f: FileReport, lang: str) -> str:
     r = f.results or {}
     name = f"{r['project_name']} ({r['project_id']})"
@@ -104,6 +108,9 @@ def _card(f: FileReport, lang: str) -> str:
         ("balance_status", escape(r["balance_status"])),
         ("subsidy_gap", _money(r["subsidy_gap"])),
         ("loss_probability", f"{r['loss_probability']:.1%}"),
+        ("min_dscr", _ratio(r["min_dscr"], _t("report", "no_debt", lang))),
+        ("coverage_ratio", _ratio(r["coverage_ratio"], _t("report", "no_bond", lang))),
+        ("equity_irr", _t("report", "none", lang) if r["equity_irr"] is None else f"{r['equity_irr']:.2%}"),
     ]
     none = _t("report", "none", lang)
     switching = " · ".join(  # a relative change for Ro..Ck, the IRR itself for the rate

@@ -31,14 +31,15 @@ PROJECT_COLUMNS = ("file", "status", "errors", "warnings", "infos", "project_id"
                    "city", "pattern", "best_fit_pattern", "renovation_surplus", "entity_investment",
                    "first_surplus", "horizon", "payback_years", "discounted_payback_years", "npv",
                    "irr", "years_to_target", "balance_status", "package_id", "subsidy_gap",
-                   *(f"switching_{driver}" for driver in DRIVERS), "loss_probability")
+                   *(f"switching_{driver}" for driver in DRIVERS), "loss_probability", "min_dscr", "coverage_ratio",
+                   "equity_irr")
 FINDING_COLUMNS = ("file", "sheet", "cell", "field", "severity", "code", "message", "value")
 PACKAGE_COLUMNS = ("package_id", "files", "project_ids", "package_surplus", "package_npv",
                    "balanced", "package_gap", "projects_gap")
 RESULT_KEYS = PROJECT_COLUMNS[5:]
-MONEY, YEARS, RATE = "#,##0.0", "0.00", "0.00%"
+MONEY, YEARS, RATE, RATIO = "#,##0.0", "0.00", "0.00%", "0.00"
 PROJECT_FORMATS = ((None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS, None, None, MONEY)
-                   + (RATE,) * (len(DRIVERS) + 1))
+                   + (RATE,) * (len(DRIVERS) + 1) + (RATIO, RATIO, RATE))
 
 
 def _label(key: str, lang: str) -> str:

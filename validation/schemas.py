@@ -17,6 +17,7 @@ from functools import partial
 import pandas as pd
 
 from renewal.codes import city_codes, kind_codes, source_codes
+from renewal.financing import repayment_methods, source_kinds
 from renewal.fit import site_attribute_keys
 from renewal.language import LANGS
 from renewal.patterns import PATTERN_CODES
@@ -26,6 +27,7 @@ from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
 CODE_LISTS: dict[str, tuple[str, ...]] = {
     "city": city_codes(), "pattern": PATTERN_CODES, "lang": LANGS,
     "kind": kind_codes(), "source": source_codes(), "key": site_attribute_keys(),
+    "fin_kind": source_kinds(), "fin_method": repayment_methods(),
 }
 """The code lists a cell may be checked against, by name."""
 

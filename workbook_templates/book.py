@@ -6,6 +6,7 @@ from openpyxl import Workbook
 
 from workbook_templates import contract, styles
 from workbook_templates.filling import Filling
+from workbook_templates.financing import add_financing_sheet
 from workbook_templates.guide import add_guide_sheet
 from workbook_templates.layout import Identity, add_meta_sheet, new_book, set_widths
 from workbook_templates.lists import add_lists_sheet
@@ -21,7 +22,7 @@ from workbook_templates.runtime import respell
 from workbook_templates.whatif import add_whatif_sheet
 
 PROJECT_SHEETS = tuple(contract.SHEETS[k] for k in ("guide", "project", "renovation", "operation", "site",
-                                                    "results", "whatif"))
+                                                    "financing", "results", "whatif"))
 XLWINGS_CONF = {"UDF Modules": "xl_addin.udfs"}
 """Classic xlwings reads its settings from a sheet named ``xlwings.conf`` (keys in column A)."""
 XLWINGS_CONF_SHEET = "xlwings.conf"
@@ -47,6 +48,7 @@ def project_book(filling: Filling, runtime: str) -> Workbook:
     add_renovation_sheet(wb, filling)
     add_operation_sheet(wb, filling)
     add_site_sheet(wb, filling)
+    add_financing_sheet(wb, filling)
     add_results_sheet(wb, runtime)
     add_whatif_sheet(wb, runtime)
     define_table_names(wb)

@@ -11,14 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from renewal.financing import coverage_minimum
+
 TEMPLATE_ID = "renewal_project"
 TEMPLATE_VERSION = "2.0"
 SUPPORTED_VERSIONS = ("1.0", "2.0")
 """Versions the batch reads. A workbook of an older version lacks what :data:`INTRODUCED` says
 came later; the batch checks it without those names, so last month's submissions stay valid."""
 INTRODUCED: dict[str, str] = {
-    "res_mirr": "2.0",
-    "res_excel_check": "2.0",
+    **dict.fromkeys(("res_mirr", "res_excel_check"), "2.0"),  # IRR as Excel computes it, and the check block
+    **dict.fromkeys(("tblFinancing", "fin_kind", "fin_amount", "in_min_coverage_ratio", "res_sources_total",
+                     "res_min_dscr", "res_coverage_ratio", "res_equity_irr"), "2.0"),  # financing
 }
 """Defined names and tables added after 1.0, with the version that added them."""
 
@@ -45,6 +48,11 @@ MAX_YEARS = 50
 """Year columns in the operation table and the results row: a horizon is at most 50 years."""
 RENOVATION_ROWS = 40
 OPERATION_ROWS = 30
+FINANCING_ROWS = 6
+MAX_DEBT_YEARS = 40
+"""Year columns of the Financing sheet's debt service: a term of at most 30 years after at most
+``MAX_GRACE_YEARS`` of grace."""
+MAX_GRACE_YEARS = 10
 
 Kind = Literal["text", "code", "integer", "number", "rate", "share"]
 
@@ -76,6 +84,7 @@ SHEETS = {
     "renovation": "Renovation",
     "operation": "Operation",
     "site": "Site",
+    "financing": "Financing",
     "results": "Results",
     "whatif": "What-if",
     "lists": "Lists",
@@ -103,6 +112,8 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("renovation_total", "number", False, "改造成本合计（申报值）", "stated renovation cost total",
           "万元", minimum=0),
     Field("lang", "code", True, "结果语言", "language of results", codes="lang", default="zh"),
+    Field("min_coverage_ratio", "number", False, "专项债本息覆盖倍数下限", "minimum special-bond coverage ratio",
+          "倍", minimum=0, maximum=5, default=coverage_minimum().minimum),
 )
 
 
@@ -122,6 +133,9 @@ OPERATION_TABLE = Table("tblOperation", SHEETS["operation"],
                         ("item", "kind", *(f"y{k}" for k in range(1, MAX_YEARS + 1))),
                         OPERATION_ROWS)
 SITE_TABLE = Table("tblSite", SHEETS["site"], ("key", "value", "unit", "meaning"), 19)
+FINANCING_TABLE = Table("tblFinancing", SHEETS["financing"],
+                        ("item", "kind", "amount", "rate", "term", "grace_years", "method", "note"), FINANCING_ROWS)
+"""Sources of the renovation money, one a row (optional: empty means all equity)."""
 
 COLUMN_NAMES = {
     # Defined names over table columns, for formulas (the formula engine cannot
@@ -132,6 +146,8 @@ COLUMN_NAMES = {
     "op_kind": (OPERATION_TABLE, "kind"),
     "site_keys": (SITE_TABLE, "key"),
     "site_values": (SITE_TABLE, "value"),
+    "fin_kind": (FINANCING_TABLE, "kind"),
+    "fin_amount": (FINANCING_TABLE, "amount"),
 }
 BLOCK_NAMES = {
     "op_amounts": (OPERATION_TABLE, "y1", f"y{MAX_YEARS}"),
@@ -183,6 +199,10 @@ RESULTS: tuple[Result, ...] = (
     Result("reasons", "text", "适配理由", "fit reasons", False),
     Result("policy_guidance", "text", "政策指引", "policy guidance", False),
     Result("excel_check", "text", "与 Excel 内置函数核对", "check against Excel's own functions"),
+    Result("sources_total", "number", "资金来源合计", "total of the sources"),
+    Result("min_dscr", "number", "最低偿债覆盖率 DSCR", "minimum debt service coverage ratio (DSCR)"),
+    Result("coverage_ratio", "number", "专项债本息覆盖倍数", "special-bond coverage ratio"),
+    Result("equity_irr", "rate", "资本金内部收益率", "equity IRR"),
 )
 EXCEL_CHECK_OK = "一致 OK"
 """What ``res_excel_check`` shows when the renewal functions agree with Excel's own."""
@@ -199,6 +219,12 @@ READY_NAME = "calc_ready"
 CHART_NAMES = ("chart_flows", "chart_balance")
 """The chart's data rows: So at year 0 then Sk, and So + cumulative Sk; ``#N/A``
 (a gap in the chart) beyond the horizon or before the inputs are ready."""
+NOT_APPLICABLE = "—"
+"""What the minimum DSCR and the coverage ratio show without debt or without a special bond
+(a text: LibreOffice would show a cached error value as #NAME?)."""
+FINANCING_NAMES = ("fin_equity", "fin_debt_service", "fin_bond_service")
+"""The Financing sheet's equity of the entity, and its rows of total and special-bond debt
+service by year: what the Results formulas read."""
 RUNTIME_NAME = "meta_runtime"
 """Which runtime the workbook's formulas are spelt for: ``classic`` or ``lite``."""
 RUNTIMES = ("classic", "lite")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from renewal.cases import PaperFigure, ReferenceCase
+from renewal.financing import FinancingSource
 from renewal.language import DEFAULT_LANG
 from workbook_templates.contract import PROJECT_FIELDS
 
@@ -42,6 +43,7 @@ class Filling:
     notes_en: str = ""
     illustrative: str = ""
     paper: tuple[PaperFigure, ...] = ()
+    financing: tuple[FinancingSource, ...] = ()
 
     @classmethod
     def empty(cls) -> Filling:
@@ -78,4 +80,5 @@ class Filling:
             notes_en=case.notes_en,
             illustrative=", ".join(case.illustrative),
             paper=case.paper,
+            financing=case.financing,
         )

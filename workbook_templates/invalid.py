@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.utils.cell import absolute_coordinate
 
 from renewal.cases import case
+from renewal.financing import FinancingSource, coverage_minimum, coverage_ratio, debt_service, min_dscr
 from workbook_templates import contract
 from workbook_templates.book import project_book
 from workbook_templates.engine import Values
@@ -149,6 +150,44 @@ def half_filled() -> Broken:
     return Broken("half_filled_missing_required.xlsx", "", "SH-XH-DRAFT", wb, defects)
 
 
+def sources_not_uses() -> Broken:
+    """Jinsong North's bank loan entered as 1,800 instead of 2,000: the sources fall 200 short of the uses."""
+    filling = _case_filling("jinsong_north", "SOURCES")
+    financing = tuple(replace(s, amount=1800) if s.is_debt else s for s in filling.financing)
+    wb = project_book(replace(filling, financing=financing), RUNTIME)
+    sheet, cell = address_of(wb, "res_sources_total")
+    total = float(sum(s.amount for s in financing))
+    return Broken("jinsong_sources_not_uses.xlsx", "jinsong_north", filling.fields["project_id"], wb, [
+        Defect("SOURCES_USES_MISMATCH", "error", sheet, cell, "res_sources_total", total,
+               "银行贷款误填为 1800（应为 2000）：资金来源合计 7500 比改造成本 7700 少 200",
+               "the bank loan typed as 1,800 instead of 2,000: the sources add up to 7,500, "
+               "200 short of the 7,700 cost")])
+
+
+BOND = FinancingSource("Special bond / 地方政府专项债", "SPECIAL_BOND", 580, 0.045, 10, 0, "bullet",
+                       "illustrative / 示意")
+"""A special bond repaid at maturity that the bulk lease's 96 a year cannot cover."""
+
+
+def special_bond_not_covered() -> Broken:
+    """Zhenwumiao financed by a 580 special bond repaid at maturity: the last year's debt service is
+    beyond the year's surplus, and the coverage ratio below the 1.2 commonly required."""
+    filling = _case_filling("zhenwumiao_wuli_3", "BOND")
+    sk = case("zhenwumiao_wuli_3").operating_surpluses
+    equity = FinancingSource("Operator's own funds / 企业自有资金", "ENTITY_EQUITY", 600 - BOND.amount)
+    wb = project_book(replace(filling, financing=(equity, BOND)), RUNTIME)
+    service = debt_service(BOND.amount, BOND.rate, BOND.term, BOND.grace_years, BOND.method)
+    dscr_at, coverage_at = address_of(wb, "res_min_dscr"), address_of(wb, "res_coverage_ratio")
+    return Broken("zhenwumiao_special_bond_not_covered.xlsx", "zhenwumiao_wuli_3", filling.fields["project_id"], wb, [
+        Defect("DSCR_BELOW_ONE", "warning", *dscr_at, "res_min_dscr", min_dscr(sk, service),
+               "到期一次还本：第10年还本付息 606.1，远超当年运营盈余 96",
+               "principal at maturity: year 10's debt service of 606.1 is far beyond the year's surplus of 96"),
+        Defect("COVERAGE_BELOW_MINIMUM", "warning", *coverage_at, "res_coverage_ratio", coverage_ratio(sk, service),
+               f"10年运营盈余 960 只覆盖专项债本息 841 的 1.14 倍，低于常见要求 {coverage_minimum().minimum:g}",
+               f"ten years of surplus, 960, cover the bond's 841 of principal and interest 1.14 times, "
+               f"below the {coverage_minimum().minimum:g} commonly required")])
+
+
 @dataclass(frozen=True)
 class FieldDefect:
     """A broken sample whose defect is one Project field's value (other fields may change with it)."""
@@ -200,6 +239,7 @@ PATTERN_NOT_APPLICABLE = FieldDefect(
 
 BROKEN: tuple[Callable[[], Broken], ...] = (
     amount_as_text, RATE_AS_TEXT, site_sheet_missing, UNKNOWN_PATTERN_CODE, payback_typed_over,
-    stale_cached_results, GUANGZHOU_45PCT, PATTERN_NOT_APPLICABLE, half_filled,
+    stale_cached_results, GUANGZHOU_45PCT, PATTERN_NOT_APPLICABLE, half_filled, sources_not_uses,
+    special_bond_not_covered,
 )
 """Every broken submission, in MANIFEST order."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 
 from renewal.codes import city_codes, counts_in_renovation_surplus, kind_codes, name_of, source_codes
+from renewal.financing import financing_name, repayment_methods, source_kinds
 from renewal.language import LANGS
 from renewal.patterns import PATTERN_CODES, pattern_name
 from workbook_templates import contract, styles
@@ -43,6 +44,8 @@ def code_lists() -> dict[str, tuple[tuple[str, str, str], ...]]:
         "source": tuple((c, *_source(c)) for c in source_codes()),
         "kind": named("kind", kind_codes()),
         "lang": tuple((c, *LANG_LABELS[c]) for c in LANGS),
+        "fin_kind": tuple((c, *(financing_name("kind", c, lang) for lang in LANGS)) for c in source_kinds()),
+        "fin_method": tuple((c, *(financing_name("method", c, lang) for lang in LANGS)) for c in repayment_methods()),
     }
 
 

@@ -109,6 +109,11 @@ def _lines(ro: str, co: str) -> tuple[Line, ...]:
         Line("declared_pattern_name", "PATTERN_NAME(in_pattern,in_lang)", "text"),
         Line("best_fit_pattern", "PATTERN_FIT(site_attributes)", "text"),
         Line("best_fit_name", "PATTERN_NAME(res_best_fit_pattern,in_lang)", "text"),
+        Line("min_dscr", f'IF(SUM(fin_debt_service)>0,MIN_DSCR({SK},fin_debt_service),"{contract.NOT_APPLICABLE}")',
+             "share", "倍"),
+        Line("coverage_ratio", f'IF(SUM(fin_bond_service)>0,COVERAGE_RATIO({SK},fin_bond_service),'
+                               f'"{contract.NOT_APPLICABLE}")', "share", "倍"),
+        Line("equity_irr", f"EQUITY_IRR(fin_equity,{SK},fin_debt_service,in_horizon)", "rate", "%"),
     )
 
 

@@ -26,7 +26,7 @@ def function_names() -> tuple[str, ...]:
     """The Excel names of the renewal functions (upper-cased Python names of ``xl_addin.udfs``).
 
     >>> "PAYBACK_YEARS" in function_names(), len(function_names())
-    (True, 22)
+    (True, 27)
     """
     from xl_addin import udfs
 

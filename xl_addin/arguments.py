@@ -1,8 +1,8 @@
 """The arguments the cell functions share, described once: the category every function is
 listed under in Excel's function wizard, and the help texts of So, Sk, horizon and lang.
 
-Imported by :mod:`xl_addin.udfs` and :mod:`xl_addin.udfs_whatif` alike (neither imports the
-other's definitions, so either may be imported first).
+Imported by :mod:`xl_addin.udfs`, :mod:`xl_addin.udfs_whatif` and :mod:`xl_addin.udfs_financing`
+alike (none imports another's definitions, so any may be imported first).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from renewal.errors import RenewalInputError
 from renewal.language import check_lang
 from xl_addin import cells
 from xl_addin.arguments import CATEGORY, LANG_DOC, SO_DOC, cash_flow_arguments
+from xl_addin.udfs_financing import coverage_ratio, debt_service, dscr, equity_irr, min_dscr
 from xl_addin.udfs_whatif import risk_profile, scenarios, sensitivity, subsidy_gap
 
 __all__ = [
@@ -52,6 +53,13 @@ __all__ += [  # the what-if, from xl_addin.udfs_whatif
     "scenarios",
     "sensitivity",
     "subsidy_gap",
+]
+__all__ += [  # financing, from xl_addin.udfs_financing
+    "coverage_ratio",
+    "debt_service",
+    "dscr",
+    "equity_irr",
+    "min_dscr",
 ]
 
 SITE_DOC = ("Site attributes: two columns (key, value), or a header row of keys over one row "
