@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench wheel templates system-deps test-all clean
+.PHONY: run test test-fast lint bench wheel templates system-deps test-all clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The tests not marked slow (tests/conftest.py marks those using the slow session fixtures): for
+# working; `make test` (what CI runs) runs everything.
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cashflow.py

@@ -47,3 +47,14 @@ def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
     paths = [e.path for e in corpus.entries if read_here(e)]
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(zip(paths, pool.map(reference_of, paths, chunksize=4), strict=True))
+
+
+SLOW_FIXTURES = {"regenerated", "corpus"}
+"""Session fixtures that take tens of seconds (regenerating every workbook, building the corpus of
+other writers' files): every test that uses one is marked slow, here and only here."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -754,6 +754,7 @@ def test_broken_samples_show_what_their_defect_does(books: dict[Path, Book]) -> 
 
 # --- LibreOffice --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_every_workbook_to_pdf(tmp_path: Path) -> None:
     files = [ROOT / p for p in ALL]

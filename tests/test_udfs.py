@@ -215,6 +215,7 @@ def _portfolio(n: int, seed: int = 7) -> tuple[list[list[float]], list[list[floa
     return so, sk
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["payback_years", "renewal_irr", "balance_status"])
 def test_one_call_over_10000_rows_equals_10000_single_calls(name: str) -> None:
     so, sk = _portfolio(10_000)
