@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 if TYPE_CHECKING:
     from tool_corpus import Corpus
 
-settings.register_profile("ci", max_examples=200, deadline=None,
+settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
