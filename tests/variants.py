@@ -151,6 +151,17 @@ def _position(address: str) -> tuple[int, int]:
 # --- the variants -------------------------------------------------------------------------------------
 
 
+def _unaddressed(element: etree._Element, number: int, previous: int, tag: str) -> int:
+    """Drop a row's or cell's ``r``, filling the gap after the previous one with empty ``tag``
+    elements, unless the gap is over 20 (then ``r`` stays); ``number`` is returned."""
+    gap = number - previous - 1
+    if 0 <= gap <= 20:
+        for _ in range(gap):
+            element.addprevious(etree.Element(q(tag)))
+        element.attrib.pop("r", None)
+    return number
+
+
 def no_addresses(data: bytes) -> bytes:
     """Rows without ``r`` and cells without ``r`` (ECMA-376 Part 1, 18.3.1.73 row and 18.3.1.4 c: both
     optional; a row or cell without one follows the previous): gaps are filled with empty ``<row/>``
@@ -161,24 +172,11 @@ def no_addresses(data: bytes) -> bytes:
         data_el = root.find(q("sheetData"))
         previous_row = 0
         for row in list(data_el):
-            number = int(row.get("r", previous_row + 1))
-            gap = number - previous_row - 1
-            if 0 <= gap <= 20:
-                for _ in range(gap):
-                    row.addprevious(etree.Element(q("row")))
-                row.attrib.pop("r", None)
-            previous_row = number
+            previous_row = _unaddressed(row, int(row.get("r", previous_row + 1)), previous_row, "row")
             previous_col = 0
-            for cell in list(row):
-                if cell.tag != q("c"):
-                    continue
+            for cell in [c for c in row if c.tag == q("c")]:
                 col = _position(cell.get("r"))[1] if cell.get("r") else previous_col + 1
-                gap = col - previous_col - 1
-                if 0 <= gap <= 20:
-                    for _ in range(gap):
-                        cell.addprevious(etree.Element(q("c")))
-                    cell.attrib.pop("r", None)
-                previous_col = col
+                previous_col = _unaddressed(cell, col, previous_col, "c")
         pkg.put(part, root)
     return pkg.bytes()
 

@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from collections.abc import Container
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from lxml import etree
 
@@ -89,17 +89,28 @@ def span(ref: str) -> tuple[Position, Position]:
     return position(first), position(last or first)
 
 
+@cache
+def column_letters(col: int) -> str:
+    """Column letters of a 0-based column index (remembered: a sheet has few columns).
+
+    >>> column_letters(0), column_letters(25), column_letters(26), column_letters(51)
+    ('A', 'Z', 'AA', 'AZ')
+    """
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def a1_text(row: int, col: int) -> str:
     """The A1 address of a 0-based (row, column).
 
     >>> a1_text(0, 0), a1_text(6, 27)
     ('A1', 'AB7')
     """
-    letters, col = "", col + 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    return f"{column_letters(col)}{row + 1}"
 
 
 def xstring(text: str) -> str:

@@ -17,7 +17,7 @@ import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 
 from lxml import etree
 
@@ -29,7 +29,9 @@ from validation.cells import (
     SharedStrings,
     Sheet,
     SheetContext,
+    a1_text,
     column_index,
+    column_letters,
     date_styles,
     span,
     xstring,
@@ -41,21 +43,6 @@ __all__ = ["Area", "Cell", "CellValue", "PartError", "Position", "TableData", "W
            "column_letters", "interned", "parse_area"]
 
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
-
-
-@cache
-def column_letters(col: int) -> str:
-    """Column letters of a 0-based column index (remembered: a sheet has few columns).
-
-    >>> column_letters(0), column_letters(25), column_letters(26), column_letters(51)
-    ('A', 'Z', 'AA', 'AZ')
-    """
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def interned(text: str) -> str:
@@ -75,7 +62,7 @@ def a1(row: int, col: int) -> str:
     >>> a1(0, 0), a1(7, 2)
     ('A1', 'C8')
     """
-    return interned(f"{column_letters(col)}{row + 1}")
+    return interned(a1_text(row, col))
 
 
 @dataclass(frozen=True)
