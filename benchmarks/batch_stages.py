@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
 
 STAGES = {"validation.batch": ("check_folder", "read_all", "write_report"),
-          "validation.assess": ("folder_frames", "prepare", "input_findings", "compute", "result_findings")}
+          "validation.check.assess": ("folder_frames", "prepare", "input_findings", "compute", "result_findings")}
 """Module-level names timed, by module; check_folder holds all but write_report."""
 
 
@@ -72,9 +72,9 @@ def watch_gc() -> dict[str, float]:
 def main() -> int:
     """Run the command line given after TIMINGS.json; write the timings there."""
     out, argv = Path(sys.argv[1]), sys.argv[2:]
-    from validation.cli import main as renewal
+    from renewal_cli.main import main as renewal
 
-    # validation.assess is imported here, before the run, to be instrumented: in this run its
+    # validation.check.assess is imported here, before the run, to be instrumented: in this run its
     # import counts among the imports instead of overlapping with the workers' reading
     modules = {name: importlib.import_module(name) for name in STAGES}
     imported = time.perf_counter()

@@ -54,8 +54,8 @@ import psutil
 from corpus import ROOT, build_corpus
 from python_calamine import CalamineWorkbook
 
-from validation.discover import discover
-from validation.extract import extract
+from validation.batch import discover
+from validation.read.extract import extract
 
 HERE = Path(__file__).resolve().parent
 PEER_DEFAULT = 1000
@@ -243,7 +243,7 @@ class PeakMemory:
 
 def run_batch(corpus: Path, out: Path, workers: int | None) -> BatchRun:
     """Run and time the batch as a subprocess, polling its process tree's RSS."""
-    command = [sys.executable, "-m", "validation.cli", *batch_command(corpus, out, workers)]
+    command = [sys.executable, "-m", "renewal_cli.main", *batch_command(corpus, out, workers)]
     with tempfile.TemporaryFile("w+") as log, cpu_use() as cpu:
         start = time.perf_counter()
         process = psutil.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)

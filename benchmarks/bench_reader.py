@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from tool_corpus import Entry, build_corpus  # noqa: E402  (tests/tool_corpus.py)
 
-from validation.extract import extract  # noqa: E402
+from validation.read.extract import extract  # noqa: E402
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -70,7 +70,7 @@ Times = dict[str, list[float]]
 
 def measure(entries: list[Entry], rounds: int) -> tuple[dict[str, Times], dict[str, int]]:
     """Per writer, the readers' summed seconds per round; and per writer the files calamine cannot open."""
-    from validation.inspect import inspect_file
+    from validation.read.inspect import inspect_file
 
     totals: dict[str, Times] = defaultdict(lambda: defaultdict(lambda: [0.0] * rounds))
     unreadable: dict[str, int] = defaultdict(int)

@@ -47,7 +47,7 @@ from xml.sax.saxutils import escape
 from defusedxml.ElementTree import fromstring
 
 from renewal.fit import site_attributes
-from validation.workbook import Area, a1, parse_area
+from validation.read.workbook import Area, a1, parse_area
 from workbook_templates.contract import (
     CHART_NAMES,
     FINANCING_NAMES,

@@ -27,7 +27,7 @@ from frictionless.formats import ExcelControl
 
 from renewal.codes import kind_codes, source_codes
 from renewal.fit import site_attributes
-from validation.schemas import SITE_KINDS
+from validation.check.schemas import SITE_KINDS
 from workbook_templates.contract import OPERATION_TABLE, RENOVATION_TABLE, SITE_TABLE
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "workbook_templates" / "renewal_project.xlsx"

@@ -52,6 +52,10 @@ import numpy as np
 from renewal.errors import RenewalInputError
 from renewal.inputs import as_finite
 
+DEFAULT_TIME_LIMIT = 60.0
+"""Seconds the solver gets for a whole plan from ``renewal bundle`` unless ``--time-limit``
+says otherwise (:func:`plan_bundles` itself has no limit unless given one)."""
+
 
 class SolverUnavailableError(RenewalInputError):
     """scipy, whose HiGHS solves the plan, is not installed."""

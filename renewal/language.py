@@ -8,6 +8,7 @@ people read comes from a message table in the package's data files.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -53,3 +54,12 @@ def message(section: str, key: str, lang: str | None = None, *, package: str = "
     """
     entry = load_data(package, "messages.toml")[section][key]
     return entry[check_lang(lang)].format(**fields)
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: East Asian wide characters take two.
+
+    >>> display_width("abc"), display_width("劲松")
+    (3, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

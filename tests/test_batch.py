@@ -17,11 +17,12 @@ import pytest
 
 from renewal.cases import evaluate_cases
 from renewal.patterns import PATTERN_CODES
-from validation import batch, checks, testing
-from validation.cli import main
-from validation.guards import OLE_MAGIC
-from validation.progress import Progress
-from validation.report_json import results_schema
+from renewal_cli.main import main
+from validation import batch, testing
+from validation.check import compare, inputs, schemas
+from validation.read.guards import OLE_MAGIC
+from validation.report.results import results_schema
+from validation.report.terminal import Progress
 from validation.testing import set_named
 from workbook_templates import contract
 
@@ -319,13 +320,14 @@ def test_pandera_runs_once_per_frame_whatever_the_number_of_files(
         cases_folder: Path, tmp_path: Path, case_workbooks: dict[str, bytes],
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    validate = checks.findings_of
+    validate = schemas.findings_of
 
     def counted(model: object, frame: object) -> list:
         calls.append(len(frame))  # type: ignore[arg-type]
         return validate(model, frame)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(checks, "findings_of", counted)
+    monkeypatch.setattr(inputs, "findings_of", counted)
+    monkeypatch.setattr(compare, "findings_of", counted)
     batch.check_folder(cases_folder)
     small = list(calls)
     for i in range(14):

@@ -22,8 +22,9 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from validation import testing
 from validation.batch import check_folder
-from validation.guards import OLE_MAGIC, Limits, inspect_archive, open_archive
-from validation.report import Report
+from validation.read.guards import OLE_MAGIC, Limits, inspect_archive, open_archive
+from validation.read.workbook import Workbook
+from validation.report.records import Report
 from validation.testing import (
     drop_cached_value,
     drop_name,
@@ -34,7 +35,6 @@ from validation.testing import (
     set_named,
     table_cell,
 )
-from validation.workbook import Workbook
 
 Edit = Callable[[bytes], bytes]
 Where = tuple[str, ...]

@@ -12,14 +12,15 @@ import chromium  # tests/chromium.py
 import openpyxl
 import pytest
 
-from validation import batch, extract, runner, testing
+from renewal_cli.main import main
+from validation import batch, testing
 from validation.batch import check_folder
-from validation.cache import ExtractionCache, salt
-from validation.cli import main
-from validation.guards import Limits
-from validation.report import Report
-from validation.report_json import document
-from validation.runner import CHUNK, ReadStage
+from validation.read import extract, runner
+from validation.read.cache import ExtractionCache, salt
+from validation.read.guards import Limits
+from validation.read.runner import CHUNK, ReadStage
+from validation.report.records import Report
+from validation.report.results import document
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_what_runs_after_reading_is_loaded_once_while_workers_read(many_folder: 
 
 def test_the_batch_starts_reading_without_pandas_pandera_or_openpyxl() -> None:
     """Worker processes fork from a main process that has loaded only this much."""
-    code = ("import sys, validation.batch, validation.runner; "
+    code = ("import sys, validation.batch, validation.read.runner; "
             "print(sorted(m for m in ('pandas', 'pandera', 'openpyxl') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

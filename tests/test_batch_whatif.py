@@ -17,9 +17,9 @@ from renewal.drivers import DRIVERS, as_drivers
 from renewal.risk import loss_probability
 from renewal.sensitivity import switching_values
 from renewal.stages import operating_surpluses
+from renewal_cli.main import main
 from validation import batch, testing
-from validation.cli import main
-from validation.report_json import results_schema
+from validation.report.results import results_schema
 from validation.testing import set_named
 
 

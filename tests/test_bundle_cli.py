@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from renewal import cashflow
 from renewal.bundling import plan_bundles
-from validation.cli import main
+from renewal_cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTFOLIO = ROOT / "portfolios" / "district_bundling.xlsx"

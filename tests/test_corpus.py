@@ -27,7 +27,7 @@ from tool_corpus import CHANGED, CHANGES, FILLED_FROM, LIBREOFFICE_FILTERS, SAMP
 from variants import VARIANTS
 
 from validation.batch import check_folder
-from validation.report import FileReport
+from validation.report.records import FileReport
 
 IDENTITY = ("project_id", "package_id")
 """Result fields the corpus changes on purpose (each file has its own project id)."""
@@ -51,7 +51,7 @@ def _entries(corpus: Corpus, writer: str) -> list[Entry]:
 @pytest.mark.parametrize("writer", WRITERS)
 def test_our_reader_reads_what_calamine_and_openpyxl_read(writer: str, corpus: Corpus,
                                                          references: dict[Path, dict[str, Any]]) -> None:
-    from validation.inspect import inspect_file
+    from validation.read.inspect import inspect_file
 
     problems = {}
     for entry in _entries(corpus, writer):
@@ -70,7 +70,7 @@ def test_renewal_inspect_prints_the_same_reading_as_json(corpus: Corpus, referen
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     """``renewal inspect FILE... --format json``: one JSON object per file and line, in the order
     given, each agreeing with the references (one file of every writer)."""
-    from validation.cli import main
+    from renewal_cli.main import main
 
     firsts = {}
     for entry in corpus.entries:

@@ -24,8 +24,8 @@ from renewal import financing, returns
 from renewal.cases import case
 from renewal.errors import RenewalInputError
 from renewal.financing import coverage_ratio, debt_schedule, debt_service, dscr, equity_irr, min_dscr
+from renewal_cli.main import main
 from validation import testing
-from validation.cli import main
 from workbook_templates import contract
 from xl_addin import udfs
 

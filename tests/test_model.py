@@ -210,7 +210,7 @@ def test_standalone_balance_of_the_cases_is_their_own_npv() -> None:
 
 
 def test_cases_cli_prints_the_papers_figures() -> None:
-    out = subprocess.run([sys.executable, "-m", "validation.cli", "--lang", "en", "cases"],
+    out = subprocess.run([sys.executable, "-m", "renewal_cli.main", "--lang", "en", "cases"],
                          check=True, capture_output=True, text=True).stdout
     assert "8.91" in out and "316.7" in out and "9.35%" in out and "6.25" in out
     assert "[300 / 360]" in out and "[-1,000 / 0]" in out

@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook
 from renewal import cashflow, fit, patterns, returns
 from renewal.bundling import plan_bundles
 from renewal.cases import CaseResult, ReferenceCase, case, evaluate_cases, reference_cases
-from validation.cli import main
+from renewal_cli.main import main
 from workbook_templates import cached as cached_package
 from workbook_templates import contract, results, styles
 from workbook_templates.build import INVALID_DIR, MANIFEST, build_all, jobs
@@ -180,7 +180,7 @@ def test_generated_packages_carry_fixed_timestamps() -> None:
 
 def test_renewal_cases_runs_without_openpyxl() -> None:
     code = ("import sys\nsys.modules['openpyxl'] = None\n"
-            "from validation.cli import main\nraise SystemExit(main(['--lang', 'en', 'cases']))")
+            "from renewal_cli.main import main\nraise SystemExit(main(['--lang', 'en', 'cases']))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "Jinsong" in done.stdout

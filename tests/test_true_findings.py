@@ -15,11 +15,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from validation import extract as extract_module
+from renewal_cli.main import main
 from validation import testing
 from validation.batch import check_folder
-from validation.cli import main
-from validation.report import Report
+from validation.read import extract as extract_module
+from validation.report.records import Report
 from validation.testing import named_cell, set_error, set_named, table_cell
 
 JINSONG = "jinsong_north"

@@ -18,9 +18,9 @@ import python_calamine as calamine
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
-from validation.cells import serial
-from validation.extract import extract
-from validation.workbook import PartError, Workbook
+from validation.read.extract import extract
+from validation.read.styles import serial
+from validation.read.workbook import PartError, Workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOKS = sorted([*ROOT.glob("samples/**/*.xlsx"), *ROOT.glob("workbook_templates/*.xlsx")])

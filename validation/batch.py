@@ -4,7 +4,7 @@
 :class:`~validation.report.Report`; :func:`write_report` writes its three files
 atomically; :func:`command` is ``renewal batch``. Reading is per file (a pure
 function, in worker processes with ``--workers N``); everything after it
-runs once over frames that hold the whole folder (:mod:`validation.assess`,
+runs once over frames that hold the whole folder (:mod:`validation.check.assess`,
 imported while the workers read).
 """
 
@@ -13,30 +13,81 @@ from __future__ import annotations
 import argparse
 import importlib
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from renewal.language import message
-from validation.atomic import ReportFolderError, replace_folder
-from validation.cache import ExtractionCache
-from validation.discover import submissions
-from validation.extract import Extraction
-from validation.findings import SEVERITIES
-from validation.guards import Limits
-from validation.progress import Progress
-from validation.report import REPORT_FILES, Report
-from validation.report_html import write_html
-from validation.report_json import write_json
-from validation.runner import ReadStage, RunnerError, default_workers, few_collections
-from validation.summary import summary
+from validation.check.findings import SEVERITIES
+from validation.read.cache import ExtractionCache
+from validation.read.extract import Extraction
+from validation.read.guards import Limits
+from validation.read.runner import ReadStage, RunnerError, default_workers, few_collections
+from validation.report.atomic import ReportFolderError, replace_folder
+from validation.report.html import write_html
+from validation.report.records import REPORT_FILES, Report
+from validation.report.results import write_json
+from validation.report.terminal import Progress, summary
 
-HEAVY_MODULES = ("validation.assess", "validation.report_xlsx")
+# Discover: every spreadsheet file below the folder, recursively, in a stable order; also those
+# the batch cannot read (.xls, .xlsb, .ods, WPS's .et): they become findings, so that no
+# submission silently vanishes from the nightly check. Skipped: Excel's lock files (``~$name``),
+# hidden files and hidden folders. Nothing is opened here and nothing is written into the folder.
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def discover(folder: str | Path) -> list[str]:
+    """Paths of the workbooks below ``folder``, relative to it (``/``-separated), sorted.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ["b.xlsx", "a/c.XLSM", "~$b.xlsx", ".x.xlsx", ".git/d.xlsx", "e.xls", "f.csv"]:
+    ...         p = Path(d, name); p.parent.mkdir(exist_ok=True); _ = p.write_bytes(b"")
+    ...     discover(d)
+    ['a/c.XLSM', 'b.xlsx', 'e.xls']
+    """
+    root = Path(folder)
+    found = []
+    for current, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not _hidden(d)]
+        for name in files:
+            if _hidden(name) or name.startswith("~$") or not name.lower().endswith(EXTENSIONS):
+                continue
+            path = Path(current, name)
+            if path.is_file():
+                found.append(path.relative_to(root).as_posix())
+    return sorted(found)
+
+
+def submissions(path: str | Path) -> tuple[Path, list[str]]:
+    """The folder to read from and the workbooks in it: a folder's :func:`discover`, or a
+    single file as a folder of one (its own folder, and its name).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = Path(d, "a.xlsx").write_bytes(b"")
+    ...     root, files = submissions(Path(d, "a.xlsx"))
+    ...     root == Path(d), files
+    (True, ['a.xlsx'])
+    """
+    path = Path(path)
+    if path.is_file():
+        return path.parent, [path.name]
+    return path, discover(path)
+
+
+HEAVY_MODULES = ("validation.check.assess", "validation.report.xlsx")
 """What runs after reading; imported while the workers read (:func:`load_heavy_modules`)."""
 
 
 def _write_xlsx(report: Report, path: Path) -> None:
-    from validation.report_xlsx import write_xlsx  # openpyxl: one of the HEAVY_MODULES
+    from validation.report.xlsx import write_xlsx  # openpyxl: one of the HEAVY_MODULES
 
     write_xlsx(report, path)
 
@@ -82,7 +133,7 @@ def _check(folder: str | Path, root: Path, files: list[str], *, lang: str, stage
         extractions = read_all(root, files, stage=stage, progress=progress, meanwhile=load_heavy_modules)
     except RunnerError as exc:
         raise BatchError(str(exc)) from exc
-    from validation.assess import assess  # loaded by load_heavy_modules while the workers read
+    from validation.check.assess import assess  # loaded by load_heavy_modules while the workers read
 
     return assess(folder, extractions, lang)
 

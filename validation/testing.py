@@ -18,9 +18,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from renewal.cases import reference_cases
-from validation.discover import discover
-from validation.extract import extract
-from validation.workbook import Workbook, a1, parse_area
+from validation.batch import discover
+from validation.read.extract import extract
+from validation.read.workbook import Workbook, a1, parse_area
 
 
 def rebuild(data: bytes, replace: Mapping[str, bytes | None] | None = None,

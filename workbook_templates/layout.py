@@ -22,8 +22,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from renewal.language import LANGS, message
-from validation.tables import display_width
+from renewal.language import LANGS, display_width, message
 from workbook_templates import contract, styles
 
 FIXED_CREATED = datetime(2024, 1, 1)

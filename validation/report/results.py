@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import renewal
-from validation.report import Report
+from validation.report.records import Report
 from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
 
 SCHEMA_ID = "renewal-batch-results/1"

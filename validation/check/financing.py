@@ -30,7 +30,7 @@ from renewal.financing import (
     sources_uses_tolerance,
 )
 from renewal.financing import coverage_ratio as bond_coverage
-from validation.findings import Finding, display
+from validation.check.findings import Finding, display
 from workbook_templates.contract import MAX_DEBT_YEARS, MAX_GRACE_YEARS, NOT_APPLICABLE
 
 NUMERIC = {"amount": (0.0, np.nan, False), "rate": (-0.99, 0.99, False),

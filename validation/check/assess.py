@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from validation.checks import excel_check_findings, input_findings, irr_findings, prepare, result_findings
-from validation.compute import compute
-from validation.extract import COLUMNS, DTYPES, Extraction
-from validation.financing import findings as financing_findings
-from validation.findings import Finding
-from validation.report import FileReport, PackageReport, Report, file_status
+from validation.check.compare import excel_check_findings, irr_findings, result_findings
+from validation.check.compute import compute
+from validation.check.financing import findings as financing_findings
+from validation.check.findings import Finding
+from validation.check.inputs import input_findings, prepare
+from validation.read.extract import COLUMNS, DTYPES, Extraction
+from validation.report.records import FileReport, PackageReport, Report, file_status
 
 
 def folder_frames(extractions: Iterable[Extraction]) -> dict[str, pd.DataFrame]:

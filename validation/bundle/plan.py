@@ -1,8 +1,8 @@
 """``renewal bundle SOURCE --out PLAN``: plan district packages and write plan.json and plan.xlsx.
 
-The projects come from :mod:`validation.bundle_sources`; the plan from
+The projects come from :mod:`validation.bundle.sources`; the plan from
 :func:`renewal.bundling.plan_bundles`. PLAN is replaced as a whole, like the
-batch's report folder (:mod:`validation.atomic`): a run that dies leaves the
+batch's report folder (:mod:`validation.report.atomic`): a run that dies leaves the
 previous plan whole. Bad input or options print one clear line and exit 2.
 
 plan.json::
@@ -24,16 +24,14 @@ import math
 import sys
 from pathlib import Path
 
-from renewal.bundling import BundlePlan, plan_bundles
+from renewal.bundling import DEFAULT_TIME_LIMIT, BundlePlan, plan_bundles
 from renewal.errors import RenewalInputError
 from renewal.language import LANGS
-from validation.atomic import ReportFolderError, replace_folder
-from validation.bundle_sources import BundleSourceError, Projects, read_source, text
-from validation.report_json import layout
+from validation.bundle.sources import BundleSourceError, Projects, read_source, text
+from validation.report.atomic import ReportFolderError, replace_folder
+from validation.report.results import layout
 
 PLAN_FILES = ("plan.json", "plan.xlsx")
-DEFAULT_TIME_LIMIT = 60.0
-"""Seconds the solver gets for the whole plan unless ``--time-limit`` says otherwise."""
 
 
 def plan_document(projects: Projects, plan: BundlePlan, max_size: int | None, rate: float | None) -> dict:
@@ -70,7 +68,7 @@ def write_xlsx(document: dict, path: Path, lang: str) -> None:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
 
-    from validation.report_xlsx import MONEY, _sheet
+    from validation.report.xlsx import MONEY, _sheet
 
     wb = Workbook(write_only=True)
     _sheet(wb.create_sheet("Packages"), [_both(k) for k in ("package", "district", "size", "projects",
@@ -158,21 +156,3 @@ def command(args: argparse.Namespace) -> int:
           text("cli", "gap", lang, gap=f"{plan.gap:.2%}", lower=money(plan.lower_bound)))
     print(text("cli", "plan", lang, path=path))
     return 0
-
-
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """``renewal bundle SOURCE --out PLAN [--max-size K] [--rate R] [--time-limit S] [--lang zh|en]``;
-    ``common``: the options every subcommand takes (``--lang``)."""
-    bundle = sub.add_parser("bundle", parents=[common],
-                            help="plan district packages that need the least subsidy (片区统筹)")
-    bundle.add_argument("source", help="a portfolio workbook, a batch report folder (results.json) "
-                                       "or a CSV with project_id,npv[,district]")
-    bundle.add_argument("--out", required=True, help="plan folder for plan.json and plan.xlsx (replaced atomically)")
-    bundle.add_argument("--max-size", metavar="K", default=None,
-                        help="largest number of projects in a package (default: no limit)")
-    bundle.add_argument("--rate", metavar="R", default=None,
-                        help="compute every NPV at this rate (default: each project's appraisal rate)")
-    bundle.add_argument("--time-limit", metavar="S", default=None,
-                        help=f"seconds for the solver (default {DEFAULT_TIME_LIMIT:g}); past them the best "
-                             "plan found and its gap")
-    bundle.set_defaults(run=command)

@@ -27,7 +27,7 @@ import olefile
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from validation.findings import Finding
+from validation.check.findings import Finding
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 """Compound File Binary: password-protected .xlsx files, legacy .xls and WPS .et files start so."""

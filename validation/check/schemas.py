@@ -1,7 +1,7 @@
 """The rules, as pandera DataFrameModels over the whole folder's long frames.
 
 Every frame has one row per cell (file, sheet, cell, field, value) plus the
-columns :mod:`validation.checks` derives for its rules (the cell's number,
+columns :mod:`validation.check.inputs` derives for its rules (the cell's number,
 its field's kind and range, the row's kind, project totals...). Every check
 is a method named after its check code in lower case (``not_a_number`` is
 NOT_A_NUMBER in ``data/checks.toml``) and returns True for the cells that
@@ -12,8 +12,13 @@ only here. (Method names rather than pandera's ``name=``: a subclass loses the
 
 from __future__ import annotations
 
-from functools import partial
+import importlib
+import string
+import sys
+from functools import cache, partial
+from types import ModuleType
 
+import numpy as np
 import pandas as pd
 
 from renewal.codes import city_codes, kind_codes, source_codes
@@ -21,8 +26,30 @@ from renewal.financing import repayment_methods, source_kinds
 from renewal.fit import site_attribute_keys
 from renewal.language import LANGS
 from renewal.patterns import PATTERN_CODES
-from validation.pandera_loader import Series, pa
+from validation.check.findings import Finding, check_table, display
 from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
+
+
+def _load_pandera() -> tuple[ModuleType, type]:
+    """pandera, loaded without its optional Dask frame support.
+
+    The batch validates pandas frames only. With Dask installed (the ``cluster`` extra, for
+    ``--scheduler``), pandera imports dask.dataframe while it builds the first schema, which
+    costs 1.2 s of every run. So pandera's Dask typing module is loaded as if dask.dataframe
+    were absent; anything that imports dask.dataframe later gets it as usual.
+    """
+    if "dask.dataframe" not in sys.modules and "pandera.typing.dask" not in sys.modules:
+        sys.modules["dask.dataframe"] = None  # type: ignore[assignment]
+        try:
+            importlib.import_module("pandera.typing.dask")
+        finally:
+            del sys.modules["dask.dataframe"]
+    typing = importlib.import_module("pandera.typing")
+    return importlib.import_module("pandera.pandas"), typing.Series
+
+
+pa, Series = _load_pandera()
+"""``pandera.pandas`` and ``pandera.typing.Series``."""
 
 CODE_LISTS: dict[str, tuple[str, ...]] = {
     "city": city_codes(), "pattern": PATTERN_CODES, "lang": LANGS,
@@ -244,3 +271,42 @@ class DeclaredPattern(Cells):
     def pattern_not_applicable(cls, df: pd.DataFrame) -> Series[bool]:
         """The site suits the declared pattern (renewal.fit)."""
         return df["applicable"]
+
+
+@cache
+def _placeholders(code: str) -> tuple[str, ...]:
+    row = check_table()[code]
+    names = {name for lang in ("zh", "en") for _, name, _, _ in string.Formatter().parse(row[lang])
+             if name}
+    return tuple(sorted(names - {"label", "value"}))
+
+
+def findings_of(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> list[Finding]:
+    """Validate ``frame`` once (lazily: every failure) and make each failing cell a finding.
+
+    A failure that is no check code (a missing column, a wrong dtype) is a bug
+    in the batch, not in a workbook: it raises.
+    """
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    else:
+        return []
+    cases = cases.assign(check=cases["check"].str.upper())
+    unknown = set(cases["check"]) - set(check_table())
+    if unknown:
+        raise RuntimeError(f"{model.__name__}: schema failures that are no check code: "
+                           f"{cases[cases['check'].isin(unknown)].head().to_dict('records')}")
+    pairs = cases[["index", "check"]].drop_duplicates()
+    rows = frame.loc[pairs["index"].to_numpy()]
+    found = []
+    for code, row in zip(pairs["check"], rows.to_dict("records"), strict=True):
+        params = {name: row.get(name) for name in _placeholders(code)}
+        found.append(Finding(row["file"], code, row["sheet"], row["cell"], row["field"],
+                             row["value"], {k: _param(v) for k, v in params.items()}))
+    return found
+
+
+def _param(value: object) -> object:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else display(value)

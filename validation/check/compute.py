@@ -27,8 +27,8 @@ from renewal.patterns import PATTERN_CODES
 from renewal.risk import loss_probability
 from renewal.sensitivity import switching_values
 from renewal.stages import PackageBalance, package_balances
-from validation.checks import Inputs, numbers
-from validation.financing import Financed, finance
+from validation.check.financing import Financed, finance
+from validation.check.inputs import Inputs, numbers
 from workbook_templates.contract import MAX_YEARS
 
 NEVER = "#N/A"

@@ -6,7 +6,7 @@ tables tblRenovation, tblOperation, tblSite) and returns them as plain rows,
 each with its sheet and cell, plus the findings of reading. Nothing of the
 workbook outlives the call and the result pickles, so the call can run in a
 worker process or be cached by the file's sha256. (The rows of a whole folder
-become frames in :mod:`validation.assess`: this module imports no pandas, so
+become frames in :mod:`validation.check.assess`: this module imports no pandas, so
 worker processes stay lean.)
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from validation.findings import Finding
-from validation.guards import Limits, broken, open_archive, too_large
-from validation.workbook import Area, Cell, CellValue, PartError, Workbook, a1, clean, interned, parse_area
+from validation.check.findings import Finding
+from validation.read.guards import Limits, broken, open_archive, too_large
+from validation.read.workbook import Area, Cell, CellValue, PartError, Workbook, a1, clean, interned, parse_area
 from workbook_templates.contract import (
     BLOCK_NAMES,
     COLUMN_NAMES,

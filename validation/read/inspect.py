@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from renewal.language import message
-from validation.extract import Extraction, load
-from validation.findings import Finding, display
-from validation.guards import Limits, open_archive
-from validation.package import PartError
-from validation.workbook import Workbook, a1, interned
+from validation.check.findings import Finding, display
+from validation.read.extract import Extraction, load
+from validation.read.guards import Limits, open_archive
+from validation.read.package import PartError
+from validation.read.workbook import Workbook, a1, interned
 
 
 def inspect_file(path: str | Path, limits: Limits | None = None, lang: str = "en") -> dict[str, Any]:
@@ -101,12 +101,3 @@ def command(args: argparse.Namespace) -> int:
         else:
             print("\n".join(_text(doc, args.lang)))
     return 1 if unreadable else 0
-
-
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """``renewal inspect FILE... [--format json]``."""
-    parser = sub.add_parser("inspect", parents=[common], help="show what the batch reads from workbooks")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="workbooks (.xlsx, .xlsm)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people, or one JSON object per file and line")
-    parser.set_defaults(run=command)

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from validation.cache import ExtractionCache
-from validation.extract import Extraction, Loaded, extract_loaded, load
-from validation.guards import Limits
+from validation.read.cache import ExtractionCache
+from validation.read.extract import Extraction, Loaded, extract_loaded, load
+from validation.read.guards import Limits
 
 CHUNK = 16
 """Files per task: enough to make a task's overhead small beside 16 extractions."""

@@ -1,8 +1,8 @@
 """A worksheet's cells as SpreadsheetML stores them (ECMA-376 Part 1, 18.3 and 18.4).
 
-One reader per part the cells need: :class:`SharedStrings` (the shared
-string table), :func:`date_styles` (which cell styles show a number as a
-date), :class:`Sheet` (the non-empty cells of one worksheet, all or an area's). Followed
+:class:`Sheet` reads the non-empty cells of one worksheet, all or an area's, with what
+it needs from the other parts: :mod:`~validation.read.strings` (the shared string table)
+and :mod:`~validation.read.styles` (which cell styles show a number as a date). Followed
 from the specification rather than from one writer's habits:
 
 * a row's ``r`` and a cell's ``r`` are optional: a row without one follows the
@@ -21,7 +21,6 @@ from the specification rather than from one writer's habits:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Container
 from dataclasses import dataclass
@@ -29,14 +28,15 @@ from functools import cache, lru_cache
 
 from lxml import etree
 
-from validation.package import PartError, local
+from validation.read.package import PartError
+from validation.read.strings import SharedStrings, rich_text, xstring
+from validation.read.styles import serial
 
 CellValue = str | float | bool | None
 Position = tuple[int, int]
 """(row, column), both from 0: A1 is (0, 0)."""
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,98 +111,6 @@ def a1_text(row: int, col: int) -> str:
     ('A1', 'AB7')
     """
     return f"{column_letters(col)}{row + 1}"
-
-
-def xstring(text: str) -> str:
-    """Text with SpreadsheetML's ``_xHHHH_`` escapes decoded (a line feed is ``_x000A_``, an
-    underscore before such a pattern ``_x005F_``).
-
-    >>> xstring("a_x000A_b"), xstring("keep_x005F_x0041_"), xstring("plain_x")
-    ('a\\nb', 'keep_x0041_', 'plain_x')
-    """
-    if "_x" not in text:
-        return text
-    return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)
-
-
-def rich_text(item: etree._Element) -> str:
-    """The text of a string item (``<si>``, ``<is>``): its ``<t>`` and its runs' ``<t>``
-    joined, phonetic guides (``<rPh>``) left out."""
-    texts = []
-    for child in item:
-        name = local(child.tag)
-        if name == "t":
-            texts.append(child.text or "")
-        elif name == "r":
-            texts.extend(t.text or "" for t in child if local(t.tag) == "t")
-    return xstring("".join(texts))
-
-
-class SharedStrings:
-    """The shared string table: each item's text made when a cell first refers to it."""
-
-    def __init__(self, root: etree._Element | None = None) -> None:
-        self._items = [] if root is None else [item for item in root if local(item.tag) == "si"]
-        self._texts: dict[int, str] = {}
-
-    def __getitem__(self, index: int) -> str:
-        if index not in self._texts:
-            if index < 0:
-                raise IndexError(index)
-            self._texts[index] = rich_text(self._items[index])
-        return self._texts[index]
-
-
-BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
-"""Built-in number formats that show dates or times (ECMA-376 Part 1, 18.8.30; 27-36 and
-50-58 are the East Asian date formats, such as 31, ``yyyy"年"m"月"d"日"``)."""
-_LITERAL = re.compile(r'"[^"]*"|\\.|\[(?!h+\]|m+\]|s+\])[^\]]*\]|_.|\*.')
-
-
-def is_date_format(code: str) -> bool:
-    """Whether a number format code shows a date or time (its first section, quoted text,
-    escapes, colours and locales left out).
-
-    >>> is_date_format('yyyy"年"m"月"d"日"'), is_date_format("[h]:mm"), is_date_format("#,##0.00")
-    (True, True, False)
-    >>> is_date_format('0.0" days"'), is_date_format("[Red]0%"), is_date_format("General")
-    (False, False, False)
-    >>> is_date_format("0.00E+00"), is_date_format("[$-F800]dddd, mmmm dd, yyyy"), is_date_format("[$¥-804]#,##0")
-    (False, True, False)
-    """
-    first = _LITERAL.sub("", code.split(";", maxsplit=1)[0])
-    return re.search(r"[dmyhsDMYHS]", first.replace("General", "")) is not None
-
-
-def date_styles(root: etree._Element | None) -> frozenset[int]:
-    """The indexes of the cell formats (``cellXfs``) whose number format is a date or time."""
-    if root is None:
-        return frozenset()
-    custom = {}
-    formats: list[int] = []
-    for child in root:
-        name = local(child.tag)
-        if name == "numFmts":
-            for fmt in child:
-                if (num := fmt.get("numFmtId")) is not None and num.isdigit():
-                    custom[int(num)] = is_date_format(fmt.get("formatCode") or "")
-        elif name == "cellXfs":
-            formats = [int(xf.get("numFmtId") or 0) for xf in child if local(xf.tag) == "xf"]
-    return frozenset(i for i, num in enumerate(formats)
-                     if custom.get(num, num in BUILTIN_DATE_FORMATS))
-
-
-def serial(iso: str, date1904: bool) -> float:
-    """The serial number of an ISO 8601 date or time (``t="d"`` cells), in the workbook's
-    date system (Excel's 1900 system counts 29 February 1900, so later dates are +1).
-
-    >>> serial("2024-03-01", False), serial("1900-01-01T12:00:00", False), serial("1904-01-02", True)
-    (45352.0, 1.5, 1.0)
-    """
-    when = dt.datetime.fromisoformat(iso.strip().replace("Z", "+00:00")).replace(tzinfo=None)
-    base = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 31)
-    days = (when - base).total_seconds() / 86400
-    return days + 1 if not date1904 and days >= 60 else days
 
 
 @dataclass(frozen=True)

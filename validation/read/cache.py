@@ -21,11 +21,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from validation.extract import Extraction
-from validation.guards import Limits
+from validation.read.extract import Extraction
+from validation.read.guards import Limits
 
-EXTRACTION_CODE = ("validation.extract", "validation.workbook", "validation.package", "validation.cells",
-                   "validation.guards", "validation.findings", "workbook_templates.contract")
+EXTRACTION_CODE = ("validation.read.extract", "validation.read.workbook", "validation.read.package",
+                   "validation.read.cells", "validation.read.strings", "validation.read.styles",
+                   "validation.read.guards", "validation.check.findings", "workbook_templates.contract")
 """Modules whose code decides what an extraction holds."""
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from renewal.cashflow import cumulative_balance
 from renewal.drivers import DRIVERS
 from renewal.language import message
-from validation.findings import SEVERITIES, display
-from validation.report import STATUSES, FileReport, Report
+from validation.check.findings import SEVERITIES, display
+from validation.report.records import STATUSES, FileReport, Report
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Microsoft YaHei","PingFang SC",sans-serif;

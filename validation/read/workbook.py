@@ -1,9 +1,9 @@
 """Read a guarded workbook by name: its sheets, defined names, tables and cells.
 
 The workbook part is found through the package's relationships
-(:mod:`validation.package`), its sheets, shared strings and styles through the
+(:mod:`validation.read.package`), its sheets, shared strings and styles through the
 workbook part's, each sheet's tables through the sheet's. Every part is
-parsed by lxml and read as the specification says (:mod:`validation.cells`),
+parsed by lxml and read as the specification says (:mod:`validation.read.cells`),
 Transitional and Strict alike, whatever prefixes, attribute order or
 optional attributes its writer chose. Each part is parsed once, when first
 needed; a :class:`Workbook` lives for one extraction and is then dropped.
@@ -21,23 +21,22 @@ from functools import cached_property
 
 from lxml import etree
 
-from validation.cells import (
+from validation.read.cells import (
     EMPTY,
     Cell,
     CellValue,
     Position,
-    SharedStrings,
     Sheet,
     SheetContext,
     a1_text,
     column_index,
     column_letters,
-    date_styles,
     span,
-    xstring,
 )
-from validation.guards import unpack
-from validation.package import Package, PartError, attribute, local
+from validation.read.guards import unpack
+from validation.read.package import Package, PartError, attribute, local
+from validation.read.strings import SharedStrings, xstring
+from validation.read.styles import date_styles
 
 __all__ = ["Area", "Cell", "CellValue", "PartError", "Position", "TableData", "Workbook", "a1", "clean",
            "column_letters", "interned", "parse_area"]

@@ -2,19 +2,16 @@
 turn every failing cell into a finding.
 
 :func:`prepare` adds to the extracted long frames the columns the rules of
-:mod:`validation.schemas` read (numbers, kinds, ranges, code lists, project
+:mod:`validation.check.schemas` read (numbers, kinds, ranges, code lists, project
 totals for the cross-field rules) and builds the wide project table (one row
 per file, one typed column per Project field) that the model computes from.
 :func:`input_findings` then validates every input frame with one pandera call
-each; :func:`result_findings` does the same for the stated results and the
-declared pattern, once the model has recomputed them.
+each (:func:`validation.check.schemas.findings_of`); :mod:`validation.check.compare`
+does the same for the stated results once the model has recomputed them.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import string
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -23,25 +20,20 @@ import pandas as pd
 
 from renewal.financing import debt_kinds
 from renewal.fit import site_attributes
-from renewal.language import message
 from renewal.policy import added_floor_area_share, policy_breaches
-from validation.extract import YEAR_COLUMNS, DateValue, ErrorValue
-from validation.financing import CODED, DEBT_ONLY, NUMERIC
-from validation.findings import Finding, check_table, display
-from validation.pandera_loader import pa
-from validation.schemas import (
+from validation.check.financing import CODED, DEBT_ONLY, NUMERIC
+from validation.check.findings import Finding, display
+from validation.check.schemas import (
     CODE_LISTS,
-    NAME_ERROR,
     NUMERIC_KINDS,
     SITE_KINDS,
-    DeclaredPattern,
     ProjectFields,
-    StatedResults,
     TableCells,
     TemplateMeta,
+    findings_of,
 )
+from validation.read.extract import YEAR_COLUMNS, DateValue, ErrorValue
 from workbook_templates.contract import (
-    EXCEL_CHECK_MISMATCH,
     PROJECT_FIELDS,
     RENOVATION_TABLE,
     SUPPORTED_VERSIONS,
@@ -297,45 +289,6 @@ def prepare(frames: dict[str, pd.DataFrame]) -> Inputs:
                   operation, _site(frames["site"]), projects, _financing(frames["financing"]))
 
 
-@cache
-def _placeholders(code: str) -> tuple[str, ...]:
-    row = check_table()[code]
-    names = {name for lang in ("zh", "en") for _, name, _, _ in string.Formatter().parse(row[lang])
-             if name}
-    return tuple(sorted(names - {"label", "value"}))
-
-
-def findings_of(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> list[Finding]:
-    """Validate ``frame`` once (lazily: every failure) and make each failing cell a finding.
-
-    A failure that is no check code (a missing column, a wrong dtype) is a bug
-    in the batch, not in a workbook: it raises.
-    """
-    try:
-        model.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-    else:
-        return []
-    cases = cases.assign(check=cases["check"].str.upper())
-    unknown = set(cases["check"]) - set(check_table())
-    if unknown:
-        raise RuntimeError(f"{model.__name__}: schema failures that are no check code: "
-                           f"{cases[cases['check'].isin(unknown)].head().to_dict('records')}")
-    pairs = cases[["index", "check"]].drop_duplicates()
-    rows = frame.loc[pairs["index"].to_numpy()]
-    found = []
-    for code, row in zip(pairs["check"], rows.to_dict("records"), strict=True):
-        params = {name: row.get(name) for name in _placeholders(code)}
-        found.append(Finding(row["file"], code, row["sheet"], row["cell"], row["field"],
-                             row["value"], {k: _param(v) for k, v in params.items()}))
-    return found
-
-
-def _param(value: object) -> object:
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else display(value)
-
-
 def input_findings(inputs: Inputs) -> list[Finding]:
     """Every finding about the folder's inputs: one pandera call per frame."""
     return [
@@ -346,87 +299,3 @@ def input_findings(inputs: Inputs) -> list[Finding]:
         *findings_of(TableCells, inputs.site),
         *findings_of(TableCells, inputs.financing),
     ]
-
-
-def agrees(values: Iterable[object], expected: Iterable[object]) -> list[bool]:
-    """Whether each stated value equals the recomputed one: numbers to 1e-6 (relative and
-    absolute), text and error values (#N/A, #NUM!) exactly.
-
-    >>> agrees([316.70000001, "#N/A", 1.0, "x"], [316.7, "#N/A", "#N/A", "x "])
-    [True, True, False, False]
-    """
-    stated, wanted = list(values), list(expected)
-    numeric = np.array([isinstance(v, (int, float)) and not isinstance(v, bool) and isinstance(w, float)
-                        for v, w in zip(stated, wanted, strict=True)], dtype=bool)
-    out = np.array([v == w for v, w in zip(stated, wanted, strict=True)], dtype=bool)
-    if numeric.any():
-        a = np.array([stated[i] for i in np.flatnonzero(numeric)], dtype=float)
-        b = np.array([wanted[i] for i in np.flatnonzero(numeric)], dtype=float)
-        out[numeric] = np.isclose(a, b, rtol=1e-6, atol=1e-6)
-    return out.tolist()
-
-
-def result_findings(results: pd.DataFrame, expected: pd.DataFrame, fit: pd.DataFrame) -> list[Finding]:
-    """Findings about stated results (typed over, stale, not calculated) and declared patterns.
-
-    A result spanning cells (the row of operating surpluses) gets one finding
-    per check, at its first cell that fails. ``expected``: (file, field, year) ->
-    the recomputed value, for computed projects; ``fit``: the declared-pattern rows
-    of :class:`~validation.schemas.DeclaredPattern`.
-    """
-    stated = results.merge(expected, on=["file", "field", "year"], how="left")
-    stated["expected"] = stated["expected"].astype(object).where(stated["expected"].notna(), None)
-    stated["agrees"] = pd.Series(agrees(stated["value"], stated["expected"]), index=stated.index,
-                                 dtype=bool)
-    first: dict[tuple[str, str | None, str], Finding] = {}
-    not_calculated: dict[str, list[Finding]] = {}
-    for found in sorted(findings_of(StatedResults, stated), key=Finding.sort_key):
-        if found.code == "RESULT_NOT_CALCULATED":
-            not_calculated.setdefault(found.file, []).append(found)
-        else:
-            first.setdefault((found.file, found.field, found.code), found)
-    return [*first.values(), *(_not_calculated(cells) for cells in not_calculated.values()),
-            *findings_of(DeclaredPattern, fit)]
-
-
-def _not_calculated(cells: list[Finding]) -> Finding:
-    """One note for a file whose results were never calculated, at its first such cell: how
-    many cells, and why (functions not loaded: #NAME?; or no cached value at all)."""
-    unknown = any(f.value == NAME_ERROR for f in cells)
-    how = "functions" if unknown else "no_value"
-    return dataclasses.replace(cells[0], value=None, params={
-        "count": len(cells),
-        "how_zh": message("not_calculated", how, "zh", package="validation"),
-        "how_en": message("not_calculated", how, "en", package="validation")})
-
-
-def _result_cells(results: pd.DataFrame, field: str) -> pd.DataFrame:
-    """The single-cell result ``field`` of every file: file (index), sheet, cell, value."""
-    return results[(results["field"] == field) & (results["year"] == 0)].set_index("file")
-
-
-def irr_findings(results: pd.DataFrame, files: Iterable[str], irrs: list[list[float]],
-                 npv: np.ndarray, mirr: np.ndarray) -> list[Finding]:
-    """IRR_AMBIGUOUS at the IRR cell of every computed project with more than one IRR.
-
-    ``irrs``, ``npv`` and ``mirr``: the model's, in the order of ``files``.
-    """
-    cells = _result_cells(results, "res_irr")
-    found = []
-    for file, rates, value, modified in zip(files, irrs, npv, mirr, strict=True):
-        if len(rates) < 2 or file not in cells.index:
-            continue
-        at = cells.loc[file]
-        found.append(Finding(file, "IRR_AMBIGUOUS", at["sheet"], at["cell"], "res_irr", at["value"], {
-            "irrs": ", ".join(f"{r:.2%}" for r in rates), "npv": display(round(float(value), 2)),
-            "mirr": "#DIV/0!" if np.isnan(modified) else f"{modified:.2%}"}))
-    return found
-
-
-def excel_check_findings(results: pd.DataFrame) -> list[Finding]:
-    """EXCEL_CHECK_MISMATCH where a workbook's own check cell (``res_excel_check``) says the
-    add-in and Excel's own functions differed when it was last calculated."""
-    cells = _result_cells(results, "res_excel_check")
-    said = cells[cells["value"].map(lambda v: isinstance(v, str) and v.startswith(EXCEL_CHECK_MISMATCH))]
-    return [Finding(file, "EXCEL_CHECK_MISMATCH", row["sheet"], row["cell"], "res_excel_check", row["value"])
-            for file, row in said.iterrows()]

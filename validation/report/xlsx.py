@@ -23,7 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from renewal.drivers import DRIVERS
 from renewal.language import message
-from validation.report import FileReport, Report
+from validation.report.records import FileReport, Report
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 

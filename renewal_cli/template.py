@@ -1,4 +1,4 @@
-"""The ``renewal template`` subcommand. Imports nothing heavy: openpyxl and the formula
+"""``renewal template``: generate the workbook templates and samples. Imports nothing heavy: openpyxl and the formula
 engine load only when the command runs, so ``renewal cases`` works without them."""
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ import argparse
 from pathlib import Path
 
 
-def add_template_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """``renewal template build [--out DIR] [--workers N]``."""
-    template = sub.add_parser("template", help="generate the workbook templates and samples")
+    template = sub.add_parser("template", parents=[common], help="generate the workbook templates and samples")
     actions = template.add_subparsers(dest="action", required=True)
     build = actions.add_parser(
-        "build", help="write workbook_templates/*.xlsx, samples/*.xlsx and samples/invalid/ below --out")
+        "build", parents=[common],
+        help="write workbook_templates/*.xlsx, samples/*.xlsx and samples/invalid/ below --out")
     build.add_argument("--out", type=Path, default=Path(),
                        help="output directory (default: the current one, i.e. run it in the repository)")
     build.add_argument("--workers", type=int, default=None, help="processes to use (default: up to 2)")

@@ -1,18 +1,18 @@
 """What a batch run found, as the three report files show it: files, findings, results, packages.
 
 A :class:`Report` is plain data, independent of how it is written
-(:mod:`validation.report_json`, :mod:`validation.report_xlsx`,
-:mod:`validation.report_html`) and of how it was computed (:mod:`validation.batch`).
+(:mod:`validation.report.results`, :mod:`validation.report.xlsx`,
+:mod:`validation.report.html`) and of how it was computed (:mod:`validation.batch`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from renewal.stages import PackageBalance
-from validation.findings import SEVERITIES, Finding
+from validation.check.findings import SEVERITIES, Finding
 
 STATUSES = ("ok", "invalid", "unreadable")
 """ok: no error (warnings allowed); invalid: read, with errors; unreadable: could not be read safely."""
@@ -68,6 +68,88 @@ class PackageReport:
         return max(0.0, -self.balance.npv) + 0.0
 
 
+Scalar = str | float | bool | None
+"""A cell's or a result's value as the report shows it."""
+
+
+class PreviousRun(TypedDict):
+    """The run a report is compared with (from the run history)."""
+
+    run_id: int
+    started_at: str
+    """ISO 8601, UTC."""
+    folder: str
+    files: int
+
+
+class SubmissionRef(TypedDict):
+    """A submission that is new (in this run only) or removed (in the previous run only)."""
+
+    file: str
+    project_id: str | None
+    status: str
+    """Its status in the run it is in (ok, invalid, unreadable)."""
+
+
+class FieldChange(TypedDict):
+    """One input of a project whose value moved between the two runs."""
+
+    field: str
+    """A stable key: a defined name (``in_discount_rate``), or a table cell as
+    ``tblRen[amount]#3`` (the table, its column, the row within the table from 1)."""
+    label: str
+    """What people read, in the run's language."""
+    sheet: str | None
+    cell: str | None
+    """Where it is now (A1)."""
+    old: Scalar
+    new: Scalar
+
+
+class ResultChange(TypedDict):
+    """How a project's result moved: ``result`` is npv, payback_years, irr, balance_status or
+    best_fit; ``delta`` is new - old for numbers, else None."""
+
+    result: str
+    old: Scalar
+    new: Scalar
+    delta: float | None
+
+
+class ProjectChange(TypedDict):
+    """A submission in both runs whose content changed, or that moved: the same project id (or,
+    without one, the same file) is the same project, whatever its file is called now."""
+
+    file: str
+    previous_file: str
+    project_id: str | None
+    fields: list[FieldChange]
+    results: list[ResultChange]
+
+
+class FindingRef(TypedDict):
+    """A finding as the comparison names it: where, which code, what it said."""
+
+    file: str
+    code: str
+    severity: str
+    sheet: str | None
+    cell: str | None
+    message: str
+
+
+class SinceLastRun(TypedDict):
+    """What changed since the previous recorded run of the same folder."""
+
+    previous_run: PreviousRun
+    new: list[SubmissionRef]
+    removed: list[SubmissionRef]
+    changed: list[ProjectChange]
+    unchanged: int
+    findings_new: list[FindingRef]
+    findings_resolved: list[FindingRef]
+
+
 @dataclass(frozen=True)
 class Report:
     """A whole run: the folder, the language of its texts, every file and every package."""
@@ -80,6 +162,9 @@ class Report:
     diagnostics: tuple[str, ...] = ()
     """What went wrong inside the reader, per file (tracebacks): printed under ``--verbose``,
     never part of a finding or a report file."""
+    since_last_run: SinceLastRun | None = None
+    """What changed since the previous run in the run history (None: no history, or no
+    earlier run of this folder)."""
 
     @property
     def findings(self) -> list[Finding]:
