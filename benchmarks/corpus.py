@@ -284,7 +284,7 @@ def _money_cells(package: Package, names: dict[str, Area], tables: dict[str, Tab
         for column in columns:
             money.setdefault(tables[table].sheet, set()).update(tables[table].column_cells(column))
     site = tables[SITE_TABLE.name]
-    money_keys = {k for k, a in site_attributes().items() if a["kind"] == "money"}
+    money_keys = {k for k, a in site_attributes().items() if a.kind == "money"}
     sheet = cells[site.sheet]
     for key_cell, value_cell in zip(site.column_cells("key"), site.column_cells("value"), strict=True):
         key = sheet.get(key_cell)

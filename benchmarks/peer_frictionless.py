@@ -45,7 +45,7 @@ def site_range_formula() -> str:
     """A row constraint: each site value within its kind's range, whole where the kind wants it."""
     keys_by_kind: dict[str, list[str]] = {}
     for key, attribute in site_attributes().items():
-        keys_by_kind.setdefault(attribute["kind"], []).append(key)
+        keys_by_kind.setdefault(attribute.kind, []).append(key)
     rules = []
     for kind, (low, high, whole) in SITE_KINDS.items():
         keys = tuple(keys_by_kind.get(kind, ()))

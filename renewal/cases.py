@@ -16,7 +16,7 @@ import numpy as np
 from renewal.appraisal import appraise
 from renewal.financing import FinancingSource
 from renewal.fit import fit_site
-from renewal.language import check_lang, load_data
+from renewal.language import Text, load_data
 from renewal.stages import (
     OperationItem,
     RenovationItem,
@@ -32,12 +32,7 @@ class PaperFigure:
 
     metric: str
     stated: float
-    text_zh: str
-    text_en: str
-
-    def text(self, lang: str | None = None) -> str:
-        """The statement in ``lang``."""
-        return self.text_zh if check_lang(lang) == "zh" else self.text_en
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -46,8 +41,7 @@ class ReferenceCase:
 
     id: str
     project_id: str
-    name_zh: str
-    name_en: str
+    name: Text
     city: str
     district: str
     pattern: str
@@ -61,21 +55,12 @@ class ReferenceCase:
     concession_years: int
     package_id: str
     illustrative: tuple[str, ...]
-    notes_zh: str
-    notes_en: str
+    notes: Text
     renovation: tuple[RenovationItem, ...]
     operation: tuple[OperationItem, ...]
     site: dict[str, float]
     paper: tuple[PaperFigure, ...]
     financing: tuple[FinancingSource, ...] = ()
-
-    def name(self, lang: str | None = None) -> str:
-        """The case's name in ``lang``."""
-        return self.name_zh if check_lang(lang) == "zh" else self.name_en
-
-    def notes(self, lang: str | None = None) -> str:
-        """The case's notes in ``lang``."""
-        return self.notes_zh if check_lang(lang) == "zh" else self.notes_en
 
     @property
     def renovation_surplus(self) -> float:
@@ -105,16 +90,17 @@ def reference_cases() -> tuple[ReferenceCase, ...]:
     """
     cases = []
     for table in load_data("renewal", "cases.toml")["case"]:
-        row = dict(table)
+        row = {key: value for key, value in table.items() if not key.endswith(("_zh", "_en"))}
         horizon = int(row["horizon"])
         renovation = tuple(RenovationItem(**r) for r in row.pop("renovation"))
         operation = tuple(
             OperationItem(o["item"], o["kind"], tuple([float(o["amount"])] * horizon))
             for o in row.pop("operation")
         )
-        paper = tuple(PaperFigure(**p) for p in row.pop("paper", ()))
+        paper = tuple(PaperFigure(p["metric"], p["stated"], Text.of(p, "text")) for p in row.pop("paper", ()))
         financing = tuple(FinancingSource(**f) for f in row.pop("financing", ()))
         cases.append(ReferenceCase(
+            name=Text.of(table, "name"), notes=Text.of(table, "notes"),
             renovation=renovation, operation=operation, paper=paper, financing=financing,
             site={k: float(v) for k, v in row.pop("site").items()},
             illustrative=tuple(row.pop("illustrative")), **row,

@@ -24,7 +24,7 @@ import numpy as np
 from renewal import returns
 from renewal.errors import RenewalInputError
 from renewal.inputs import as_finite, as_rate, as_years
-from renewal.language import check_lang, load_data
+from renewal.language import Text, check_lang, load_data
 
 ANNUITY, EQUAL_PRINCIPAL, BULLET = "annuity", "equal_principal", "bullet"
 
@@ -98,8 +98,7 @@ class CoverageMinimum:
     """The smallest acceptable bond coverage ratio, and where the figure comes from."""
 
     minimum: float
-    source_zh: str
-    source_en: str
+    source: Text
 
 
 def coverage_minimum() -> CoverageMinimum:
@@ -109,7 +108,7 @@ def coverage_minimum() -> CoverageMinimum:
     1.2
     """
     row = _data()["coverage"]
-    return CoverageMinimum(float(row["minimum"]), row["source_zh"], row["source_en"])
+    return CoverageMinimum(float(row["minimum"]), Text.of(row, "source"))
 
 
 def sources_uses_tolerance() -> float:

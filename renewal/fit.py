@@ -25,7 +25,7 @@ import numpy as np
 
 from renewal.errors import RenewalInputError
 from renewal.inputs import as_finite
-from renewal.language import check_lang, load_data, message
+from renewal.language import Text, check_lang, load_data, message
 from renewal.patterns import PATTERN_CODES, get_pattern
 
 Bounds = tuple[np.ndarray, np.ndarray]
@@ -42,10 +42,25 @@ def site_attribute_keys() -> tuple[str, ...]:
     return tuple(a["key"] for a in load_data("renewal", "site_attributes.toml")["attribute"])
 
 
+@dataclass(frozen=True)
+class SiteAttribute:
+    """One site attribute: its kind (the range its values may take), unit and meaning."""
+
+    key: str
+    kind: str
+    unit: str
+    meaning: Text
+
+
 @cache
-def site_attributes() -> dict[str, dict[str, str]]:
-    """Each attribute's kind, unit and meaning (zh/en), by key."""
-    return {a["key"]: a for a in load_data("renewal", "site_attributes.toml")["attribute"]}
+def site_attributes() -> dict[str, SiteAttribute]:
+    """Each attribute's kind, unit and meaning, by key.
+
+    >>> site_attributes()["rent_gap"].kind, site_attributes()["rent_gap"].unit
+    ('ratio', 'ratio')
+    """
+    return {a["key"]: SiteAttribute(a["key"], a["kind"], a["unit"], Text.of(a, "meaning"))
+            for a in load_data("renewal", "site_attributes.toml")["attribute"]}
 
 
 @dataclass(frozen=True)
@@ -148,12 +163,7 @@ class Criterion:
     id: str
     weight: float
     rule: Rule
-    label_zh: str
-    label_en: str
-
-    def label(self, lang: str | None = None) -> str:
-        """The criterion's label in ``lang``."""
-        return self.label_zh if check_lang(lang) == "zh" else self.label_en
+    label: Text
 
 
 @dataclass(frozen=True)
@@ -204,7 +214,7 @@ def _rules_from_table(table: Mapping) -> FitRules:
     for row in table.get("criterion", ()):
         get_pattern(row["pattern"])
         criteria.append(Criterion(row["pattern"], row["id"], _weight(row["weight"]),
-                                  parse_rule(row["rule"]), row["label_zh"], row["label_en"]))
+                                  parse_rule(row["rule"]), Text.of(row, "label")))
     rules = FitRules(tuple(criteria))
     for code in PATTERN_CODES:
         if sum(c.weight for c in rules.for_pattern(code)) <= 0:
@@ -388,16 +398,16 @@ def fit_reasons(site: Mapping[str, object], pattern: str | None = None,
     head_key = "applicable" if chosen.applicable else "not_applicable"
     sep = "：" if lang == "zh" else ": "
     join = "；" if lang == "zh" else "; "
-    lines = [message("fit", head_key, lang, name=get_pattern(chosen.code).name(lang),
+    lines = [message("fit", head_key, lang, name=get_pattern(chosen.code).name.pick(lang),
                      score=_num(chosen.score), threshold=_num(fit.threshold))]
     if chosen.met:
-        lines.append(message("fit", "met", lang) + sep + join.join(c.label(lang) for c in chosen.met))
+        lines.append(message("fit", "met", lang) + sep + join.join(c.label.pick(lang) for c in chosen.met))
     for c, share in chosen.missed:
         key = "partly" if share > 0 else "missed"
-        lines.append(message("fit", key, lang, share=f"{share:.0%}") + sep + c.label(lang))
+        lines.append(message("fit", key, lang, share=f"{share:.0%}") + sep + c.label.pick(lang))
     if chosen.missing:
         lines.append(message("fit", "missing", lang) + sep
-                     + join.join(c.label(lang) for c in chosen.missing))
+                     + join.join(c.label.pick(lang) for c in chosen.missing))
     lines.append(message("fit", "known_share", lang, share=f"{chosen.known_weight_share:.0%}")
                  + (join + message("fit", "if_missing_met", lang,
                                    score=_num(chosen.score_if_missing_met))

@@ -8,7 +8,7 @@ from functools import cache
 
 from renewal.codes import name_of
 from renewal.errors import RenewalInputError
-from renewal.language import check_lang, load_data, message
+from renewal.language import Text, check_lang, load_data, message
 
 
 @dataclass(frozen=True)
@@ -16,8 +16,7 @@ class Policy:
     """One policy line of Table 3: the city that issued it and its text."""
 
     city: str
-    text_zh: str
-    text_en: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -25,34 +24,15 @@ class Pattern:
     """One renewal pattern, with the paper's Table 2 and Table 3 columns."""
 
     code: str
-    name_zh: str
-    name_en: str
+    name: Text
     stage: str
-    how_it_earns_zh: str
-    how_it_earns_en: str
-    space_renewal_zh: str
-    space_renewal_en: str
-    profitable_resource_zh: str
-    profitable_resource_en: str
-    applicable_when_zh: str
-    applicable_when_en: str
-    cases_zh: str
-    cases_en: str
-    barriers_zh: tuple[str, ...]
-    barriers_en: tuple[str, ...]
+    how_it_earns: Text
+    space_renewal: Text
+    profitable_resource: Text
+    applicable_when: Text
+    cases: Text
+    barriers: tuple[Text, ...]
     policies: tuple[Policy, ...]
-
-    def text(self, field: str, lang: str | None = None) -> str:
-        """A text column in ``lang``, e.g. ``text("applicable_when", "en")``."""
-        return str(getattr(self, f"{field}_{check_lang(lang)}"))
-
-    def name(self, lang: str | None = None) -> str:
-        """The pattern's name in ``lang``."""
-        return self.text("name", lang)
-
-    def barriers(self, lang: str | None = None) -> tuple[str, ...]:
-        """Table 3's barriers in ``lang``."""
-        return self.barriers_zh if check_lang(lang) == "zh" else self.barriers_en
 
 
 @cache
@@ -64,9 +44,13 @@ def catalogue() -> dict[str, Pattern]:
     """
     patterns = {}
     for row in load_data("renewal", "patterns.toml")["pattern"]:
-        policies = tuple(Policy(**p) for p in row.pop("policy", ()))
-        row["barriers_zh"], row["barriers_en"] = tuple(row["barriers_zh"]), tuple(row["barriers_en"])
-        patterns[row["code"]] = Pattern(policies=policies, **row)
+        patterns[row["code"]] = Pattern(
+            code=row["code"], name=Text.of(row, "name"), stage=row["stage"],
+            how_it_earns=Text.of(row, "how_it_earns"), space_renewal=Text.of(row, "space_renewal"),
+            profitable_resource=Text.of(row, "profitable_resource"),
+            applicable_when=Text.of(row, "applicable_when"), cases=Text.of(row, "cases"),
+            barriers=tuple(Text(zh, en) for zh, en in zip(row["barriers_zh"], row["barriers_en"], strict=True)),
+            policies=tuple(Policy(p["city"], Text.of(p, "text")) for p in row.get("policy", ())))
     return patterns
 
 
@@ -76,7 +60,7 @@ PATTERN_CODES = tuple(catalogue())
 def get_pattern(code: str) -> Pattern:
     """The pattern with this code (case and spaces forgiven), or an error listing the codes.
 
-    >>> get_pattern(" activation ").name_en
+    >>> get_pattern(" activation ").name.en
     'activation of idle space'
     """
     key = str(code).strip().upper()
@@ -93,7 +77,7 @@ def pattern_name(code: str, lang: str | None = None) -> str:
     >>> pattern_name("BULK_LEASE", "zh"), pattern_name("BULK_LEASE", "en")
     ('统租置换模式', 'bulk lease and swap')
     """
-    return get_pattern(code).name(lang)
+    return get_pattern(code).name.pick(lang)
 
 
 def policy_guidance(code: str, lang: str | None = None) -> str:
@@ -112,11 +96,11 @@ def policy_guidance(code: str, lang: str | None = None) -> str:
     sep, stop, colon = ("；", "。", "：") if zh else ("; ", ".", ": ")
     stage = message("stage", pattern.stage, lang)
     policies = sep.join(
-        f"（{name_of('city', p.city, lang)}）{p.text_zh}" if zh else f"({p.city}) {p.text_en}"
+        f"（{name_of('city', p.city, lang)}）{p.text.zh}" if zh else f"({p.city}) {p.text.en}"
         for p in pattern.policies
     )
     return "\n".join([
-        f"{pattern.name(lang)}（{stage}）" if zh else f"{pattern.name(lang)} ({stage})",
-        f"{message('policy', 'barriers', lang)}{colon}{sep.join(pattern.barriers(lang))}{stop}",
+        f"{pattern.name.zh}（{stage}）" if zh else f"{pattern.name.en} ({stage})",
+        f"{message('policy', 'barriers', lang)}{colon}{sep.join(b.pick(lang) for b in pattern.barriers)}{stop}",
         f"{message('policy', 'support', lang)}{colon}{policies}{stop}",
     ])

@@ -15,7 +15,7 @@ import numpy as np
 
 from renewal.errors import RenewalInputError
 from renewal.inputs import as_finite
-from renewal.language import check_lang, load_data
+from renewal.language import Text, load_data
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,8 @@ class PolicyLimit:
     cities: tuple[str, ...]
     quantity: str
     max: float
-    policy_zh: str
-    policy_en: str
-
-    def policy(self, lang: str | None = None) -> str:
-        """The policy's citation in ``lang``."""
-        return self.policy_zh if check_lang(lang) == "zh" else self.policy_en
+    policy: Text
+    """The policy's citation."""
 
 
 @cache
@@ -43,7 +39,8 @@ def policy_limits() -> tuple[PolicyLimit, ...]:
     [('GZ_EXPANSION_FLOOR_AREA_CAP', 0.3)]
     """
     return tuple(
-        PolicyLimit(**{**row, "cities": tuple(row["cities"]), "max": float(row["max"])})
+        PolicyLimit(row["code"], row["pattern"], tuple(row["cities"]), row["quantity"], float(row["max"]),
+                    Text.of(row, "policy"))
         for row in load_data("renewal", "policy_limits.toml")["limit"]
     )
 

@@ -37,12 +37,12 @@ def case_rows(results: Sequence[CaseResult], lang: str) -> tuple[list[str], list
         rec = r.record
         irr = rec["irr"]
         paper = "; ".join(
-            f"{fig.text(lang)} [{_metric(fig.metric, fig.stated, lang)} / "
+            f"{fig.text.pick(lang)} [{_metric(fig.metric, fig.stated, lang)} / "
             f"{_metric(fig.metric, value, lang)}]"
             for fig, value in r.paper
         ) or f"({message('cases', 'illustrative', lang)})"
         rows.append([
-            r.case.name(lang), r.case.pattern, _money(rec["renovation_surplus"]),
+            r.case.name.pick(lang), r.case.pattern, _money(rec["renovation_surplus"]),
             _money(rec["operating_surpluses"][0]), str(rec["horizon"]),
             _years(rec["payback_years"], lang), _money(round(rec["npv"], 1)),
             _money(round(rec["subsidy_gap"], 1)),
@@ -56,11 +56,11 @@ def cmd_cases(args: argparse.Namespace) -> int:
     """Print the paper's reference cases, computed."""
     results = evaluate_cases(args.lang)
     if args.format == "json":
-        payload = [{"case": r.case.id, "name": r.case.name(args.lang), "pattern": r.case.pattern,
+        payload = [{"case": r.case.id, "name": r.case.name.pick(args.lang), "pattern": r.case.pattern,
                     **r.record, "cumulative_surplus": r.cumulative_surplus,
                     "best_fit_pattern": r.best_fit,
                     "paper": [{"metric": f.metric, "stated": f.stated, "computed": v,
-                               "text": f.text(args.lang)} for f, v in r.paper]}
+                               "text": f.text.pick(args.lang)} for f, v in r.paper]}
                    for r in results]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0

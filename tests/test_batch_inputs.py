@@ -388,7 +388,7 @@ def test_lying_zip_sizes_are_caught_before_any_parser(case_workbooks: dict[str, 
     data[record + 24:record + 28] = (size // 4).to_bytes(4, "little")  # declares a quarter of it
     found = inspect_archive("x.xlsx", bytes(data), Limits())
     assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
-    assert "xl/workbook.xml" in found[0].params["reason_en"]
+    assert "xl/workbook.xml" in found[0].params["reason"].en
 
 
 def test_parts_unpack_as_zipfile_reads_them(case_workbooks: dict[str, bytes]) -> None:
@@ -414,7 +414,7 @@ def test_a_part_packed_with_another_method_is_refused_by_name(case_workbooks: di
             copy.writestr(info.filename, archive.read(info), compress_type=method)
     found = inspect_archive("x.xlsx", buffer.getvalue(), Limits())
     assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
-    assert found[0].params["reason_en"] == ("the part xl/styles.xml is packed with compression method 12, which "
+    assert found[0].params["reason"].en == ("the part xl/styles.xml is packed with compression method 12, which "
                                             "Office Open XML does not allow (only stored and deflate)")
 
 
@@ -425,7 +425,7 @@ def test_a_flipped_byte_inside_a_part_is_a_damaged_part(case_workbooks: dict[str
     data[middle] ^= 0xFF
     found = inspect_archive("x.xlsx", bytes(data), Limits())
     assert [f.code for f in found] == ["NOT_A_WORKBOOK"]
-    assert found[0].params["reason_en"] == ("the part xl/worksheets/sheet1.xml is damaged (it does not unpack, or "
+    assert found[0].params["reason"].en == ("the part xl/worksheets/sheet1.xml is damaged (it does not unpack, or "
                                             "its checksum differs)")
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from renewal import fit, patterns, policy, stages
 from renewal.cases import evaluate_cases, reference_cases
 from renewal.errors import RenewalInputError
-from renewal.language import check_lang
+from renewal.language import Text, check_lang
 
 
 def test_model_imports_nothing_of_excel_files_or_pandas() -> None:
@@ -33,12 +33,12 @@ def test_six_patterns_with_both_names_and_policies() -> None:
     assert [p.code for p in cat.values() if p.stage == "renovation"] == [
         "EXPANSION_SALE", "PUBLIC_HOUSING", "DISTRICT_BUNDLING"]
     for p in cat.values():
-        assert p.name_zh.endswith("模式") and p.name_en
-        assert p.barriers_zh and len(p.barriers_zh) == len(p.barriers_en)
-        assert p.policies and all(pol.city and pol.text_zh and pol.text_en for pol in p.policies)
+        assert p.name.zh.endswith("模式") and p.name.en
+        assert p.barriers and all(b.zh and b.en for b in p.barriers)
+        assert p.policies and all(pol.city and pol.text.zh and pol.text.en for pol in p.policies)
         for lang in ("zh", "en"):
             text = patterns.policy_guidance(p.code, lang)
-            assert all(pol.city in text or pol.text_zh in text for pol in p.policies)
+            assert all(pol.city in text or pol.text.zh in text for pol in p.policies)
 
 
 def test_unknown_pattern_code_is_a_clear_error() -> None:
@@ -50,6 +50,23 @@ def test_lang() -> None:
     assert check_lang(None) == "zh"
     with pytest.raises(RenewalInputError, match=r"^lang:"):
         check_lang("de")
+
+
+def test_text_picks_its_language_in_one_place() -> None:
+    text = Text("统租置换模式", "bulk lease and swap")
+    assert [text.pick("zh"), text.pick(" EN "), text.pick(None), text.pick("")] == [
+        "统租置换模式", "bulk lease and swap", "统租置换模式", "统租置换模式"]
+    with pytest.raises(RenewalInputError, match="lang"):
+        text.pick("fr")
+    assert Text.of({"source_zh": "常见要求", "source_en": "common practice", "other": 1}, "source") == Text(
+        "常见要求", "common practice")
+    with pytest.raises(KeyError):
+        Text.of({"source_zh": "只有中文"}, "source")
+    assert list(text) == ["统租置换模式", "bulk lease and swap"]
+    assert (text.both(), Text("万元", "万元").both(), text.both("\n")) == (
+        "统租置换模式 / bulk lease and swap", "万元", "统租置换模式\nbulk lease and swap")
+    with pytest.raises(AttributeError):
+        text.zh = "x"  # type: ignore[misc]
 
 
 def test_renovation_surplus_excludes_the_entitys_own_money() -> None:
@@ -172,7 +189,7 @@ def test_guangzhou_floor_area_cap() -> None:
                                       ["Guangzhou", "Guangzhou", "Guangzhou"],
                                       {"added_floor_area_share": share})
     assert [(b.row, b.limit.code) for b in breaches] == [(0, "GZ_EXPANSION_FLOOR_AREA_CAP")]
-    assert "30%" in breaches[0].limit.policy("zh") and "30%" in breaches[0].limit.policy("en")
+    assert "30%" in breaches[0].limit.policy.pick("zh") and "30%" in breaches[0].limit.policy.pick("en")
 
 
 def test_every_case_fits_its_own_pattern_and_balances_as_the_paper_says() -> None:

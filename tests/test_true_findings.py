@@ -182,7 +182,7 @@ def test_no_message_carries_python_exception_text(tmp_path: Path, cases: dict[st
             for lang in ("en", "zh"):
                 text = finding.message(lang)
                 assert not re.search(r"Error\b|Exception|Traceback|KeyError|ValueError|b'", text), text
-    reasons = {f.path: f.findings[0].params.get("reason_en") for f in report.files}
+    reasons = {f.path: f.findings[0].params["reason"].en for f in report.files}
     assert reasons["bad_xml.xlsx"] == f"the part {sheet} is not well-formed XML (line 1)"
     assert reasons["no_workbook_part.xlsx"] == "the part xl/workbook.xml is missing"
     assert "does not fit its type" in reasons["bad_number.xlsx"]

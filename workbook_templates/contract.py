@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from renewal.financing import coverage_minimum
+from renewal.language import Text
 
 TEMPLATE_ID = "renewal_project"
 TEMPLATE_VERSION = "2.0"
@@ -64,8 +65,7 @@ class Field:
     name: str
     kind: Kind
     required: bool
-    label_zh: str
-    label_en: str
+    label: Text
     unit: str = ""
     codes: str | None = None
     minimum: float | None = None
@@ -92,27 +92,27 @@ SHEETS = {
 }
 
 PROJECT_FIELDS: tuple[Field, ...] = (
-    Field("project_id", "text", True, "项目编号", "project id"),
-    Field("project_name", "text", True, "项目名称", "project name"),
-    Field("city", "code", True, "城市", "city", codes="city"),
-    Field("district", "text", False, "区", "district"),
-    Field("pattern", "code", True, "更新模式", "renewal pattern", codes="pattern"),
-    Field("build_year", "integer", False, "建成年份", "build year", minimum=1900, maximum=2000),
-    Field("households", "integer", False, "户数", "households", "户", minimum=0),
-    Field("floor_area_m2", "number", False, "现状建筑面积", "existing floor area", "m²", minimum=0),
-    Field("added_floor_area_m2", "number", False, "新增地上建筑面积", "added above-ground floor area",
+    Field("project_id", "text", True, Text("项目编号", "project id")),
+    Field("project_name", "text", True, Text("项目名称", "project name")),
+    Field("city", "code", True, Text("城市", "city"), codes="city"),
+    Field("district", "text", False, Text("区", "district")),
+    Field("pattern", "code", True, Text("更新模式", "renewal pattern"), codes="pattern"),
+    Field("build_year", "integer", False, Text("建成年份", "build year"), minimum=1900, maximum=2000),
+    Field("households", "integer", False, Text("户数", "households"), "户", minimum=0),
+    Field("floor_area_m2", "number", False, Text("现状建筑面积", "existing floor area"), "m²", minimum=0),
+    Field("added_floor_area_m2", "number", False, Text("新增地上建筑面积", "added above-ground floor area"),
           "m²", minimum=0),
-    Field("discount_rate", "rate", True, "折现率", "discount rate", "%",
+    Field("discount_rate", "rate", True, Text("折现率", "discount rate"), "%",
           minimum=-0.99, maximum=0.99, default=0.08),
-    Field("horizon", "integer", True, "测算期限", "horizon", "年", minimum=1, maximum=MAX_YEARS, default=20),
-    Field("target_return", "rate", True, "目标收益率", "target return", "%",
+    Field("horizon", "integer", True, Text("测算期限", "horizon"), "年", minimum=1, maximum=MAX_YEARS, default=20),
+    Field("target_return", "rate", True, Text("目标收益率", "target return"), "%",
           minimum=-0.99, maximum=0.99, default=0.08),
-    Field("concession_years", "integer", False, "特许经营年限", "concession years", "年", minimum=0, maximum=99),
-    Field("package_id", "text", False, "项目包编号（片区统筹）", "package id (bundling)"),
-    Field("renovation_total", "number", False, "改造成本合计（申报值）", "stated renovation cost total",
+    Field("concession_years", "integer", False, Text("特许经营年限", "concession years"), "年", minimum=0, maximum=99),
+    Field("package_id", "text", False, Text("项目包编号（片区统筹）", "package id (bundling)")),
+    Field("renovation_total", "number", False, Text("改造成本合计（申报值）", "stated renovation cost total"),
           "万元", minimum=0),
-    Field("lang", "code", True, "结果语言", "language of results", codes="lang", default="zh"),
-    Field("min_coverage_ratio", "number", False, "专项债本息覆盖倍数下限", "minimum special-bond coverage ratio",
+    Field("lang", "code", True, Text("结果语言", "language of results"), codes="lang", default="zh"),
+    Field("min_coverage_ratio", "number", False, Text("专项债本息覆盖倍数下限", "minimum special-bond coverage ratio"),
           "倍", minimum=0, maximum=5, default=coverage_minimum().minimum),
 )
 
@@ -168,8 +168,7 @@ class Result:
 
     name: str
     kind: ResultKind
-    label_zh: str
-    label_en: str
+    label: Text
     checked: bool = True
 
     @property
@@ -179,30 +178,30 @@ class Result:
 
 
 RESULTS: tuple[Result, ...] = (
-    Result("renovation_surplus", "number", "改造阶段盈余 So", "renovation surplus So"),
-    Result("entity_investment", "number", "实施主体投资", "implementing entity's investment"),
-    Result("operating_surpluses", "row", "运营阶段盈余 Sk", "operating surpluses Sk"),
-    Result("cumulative_balance", "row", "累计平衡 So+ΣSk", "cumulative balance So+ΣSk", False),
-    Result("payback_years", "years", "静态回收期", "payback"),
-    Result("discounted_payback_years", "years", "动态回收期", "discounted payback"),
-    Result("npv", "number", "净现值", "net present value"),
-    Result("irr", "rate", "内部收益率", "internal rate of return"),
-    Result("mirr", "rate", "修正内部收益率", "modified internal rate of return (MIRR)"),
-    Result("irr_warning", "text", "IRR 提示", "IRR note", False),
-    Result("years_to_target", "years", "达到目标收益年限", "years to reach the target return"),
-    Result("required_annual_surplus", "number", "期限内回收所需年均盈余",
-           "level yearly surplus to recover So in the horizon"),
-    Result("balance_status", "text", "平衡状态", "balance status"),
-    Result("declared_pattern_name", "text", "申报模式", "declared pattern", False),
-    Result("best_fit_pattern", "code", "最适模式", "best-fit pattern"),
-    Result("pattern_scores", "matrix", "模式得分", "pattern scores", False),
-    Result("reasons", "text", "适配理由", "fit reasons", False),
-    Result("policy_guidance", "text", "政策指引", "policy guidance", False),
-    Result("excel_check", "text", "与 Excel 内置函数核对", "check against Excel's own functions"),
-    Result("sources_total", "number", "资金来源合计", "total of the sources"),
-    Result("min_dscr", "number", "最低偿债覆盖率 DSCR", "minimum debt service coverage ratio (DSCR)"),
-    Result("coverage_ratio", "number", "专项债本息覆盖倍数", "special-bond coverage ratio"),
-    Result("equity_irr", "rate", "资本金内部收益率", "equity IRR"),
+    Result("renovation_surplus", "number", Text("改造阶段盈余 So", "renovation surplus So")),
+    Result("entity_investment", "number", Text("实施主体投资", "implementing entity's investment")),
+    Result("operating_surpluses", "row", Text("运营阶段盈余 Sk", "operating surpluses Sk")),
+    Result("cumulative_balance", "row", Text("累计平衡 So+ΣSk", "cumulative balance So+ΣSk"), False),
+    Result("payback_years", "years", Text("静态回收期", "payback")),
+    Result("discounted_payback_years", "years", Text("动态回收期", "discounted payback")),
+    Result("npv", "number", Text("净现值", "net present value")),
+    Result("irr", "rate", Text("内部收益率", "internal rate of return")),
+    Result("mirr", "rate", Text("修正内部收益率", "modified internal rate of return (MIRR)")),
+    Result("irr_warning", "text", Text("IRR 提示", "IRR note"), False),
+    Result("years_to_target", "years", Text("达到目标收益年限", "years to reach the target return")),
+    Result("required_annual_surplus", "number", Text("期限内回收所需年均盈余",
+                                                     "level yearly surplus to recover So in the horizon")),
+    Result("balance_status", "text", Text("平衡状态", "balance status")),
+    Result("declared_pattern_name", "text", Text("申报模式", "declared pattern"), False),
+    Result("best_fit_pattern", "code", Text("最适模式", "best-fit pattern")),
+    Result("pattern_scores", "matrix", Text("模式得分", "pattern scores"), False),
+    Result("reasons", "text", Text("适配理由", "fit reasons"), False),
+    Result("policy_guidance", "text", Text("政策指引", "policy guidance"), False),
+    Result("excel_check", "text", Text("与 Excel 内置函数核对", "check against Excel's own functions")),
+    Result("sources_total", "number", Text("资金来源合计", "total of the sources")),
+    Result("min_dscr", "number", Text("最低偿债覆盖率 DSCR", "minimum debt service coverage ratio (DSCR)")),
+    Result("coverage_ratio", "number", Text("专项债本息覆盖倍数", "special-bond coverage ratio")),
+    Result("equity_irr", "rate", Text("资本金内部收益率", "equity IRR")),
 )
 EXCEL_CHECK_OK = "一致 OK"
 """What ``res_excel_check`` shows when the renewal functions agree with Excel's own."""

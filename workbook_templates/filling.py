@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from renewal.cases import PaperFigure, ReferenceCase
 from renewal.financing import FinancingSource
-from renewal.language import DEFAULT_LANG
+from renewal.language import DEFAULT_LANG, Text
 from workbook_templates.contract import PROJECT_FIELDS
 
 
@@ -39,8 +39,7 @@ class Filling:
     renovation: tuple[RenovationRow, ...] = ()
     operation: tuple[OperationRow, ...] = ()
     site: dict[str, float | None] | None = None
-    notes_zh: str = ""
-    notes_en: str = ""
+    notes: Text = Text("", "")
     illustrative: str = ""
     paper: tuple[PaperFigure, ...] = ()
     financing: tuple[FinancingSource, ...] = ()
@@ -63,7 +62,7 @@ class Filling:
         ('北京劲松北社区', 7700.0, 'zh')
         """
         derived = {
-            "project_name": case.name_zh,
+            "project_name": case.name.zh,
             "renovation_total": sum(float(r.amount) for r in case.renovation if r.kind == "cost"),
             "lang": DEFAULT_LANG,
         }
@@ -76,8 +75,7 @@ class Filling:
             renovation=tuple(RenovationRow(r.item, r.kind, r.source, r.amount, r.note) for r in case.renovation),
             operation=tuple(OperationRow(o.item, o.kind, tuple(o.amounts)) for o in case.operation),
             site=dict(case.site),
-            notes_zh=case.notes_zh,
-            notes_en=case.notes_en,
+            notes=case.notes,
             illustrative=", ".join(case.illustrative),
             paper=case.paper,
             financing=case.financing,

@@ -100,8 +100,8 @@ def _line(ws: Worksheet, row: int, key: str, formula: str, fmt: str, **fields: o
     styles.LABEL.apply(ws.cell(row, 2, en))
     styles.FORMULA.apply(ws.cell(row, VALUE_COL, formula), fmt)
     ws.merge_cells(area(row, VALUE_COL, row, NOTE_COL - 1))
-    note_zh, note_en = texts("financing", f"{key}_note", **fields)
-    note = f"{note_zh} / {note_en}"
+    note_text = texts("financing", f"{key}_note", **fields)
+    note = f"{note_text.zh} / {note_text.en}"
     styles.NOTE.apply(ws.cell(row, NOTE_COL, note))
     ws.merge_cells(area(row, NOTE_COL, row, len(TABLE.columns)))
     fit_height(ws, row, [(zh, WIDTHS[1]), (en, WIDTHS[2]),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from renewal.language import LANGS, load_data, message
+from renewal.language import Text, load_data, message_text
 from renewal.patterns import catalogue
 from workbook_templates import contract, styles
 from workbook_templates.layout import (
@@ -68,13 +68,13 @@ class _Writer:
     def patterns(self) -> None:
         self.heading(*texts("guide", "patterns"))
         for code, p in catalogue().items():
-            stage_zh, stage_en = (message("stage", p.stage, lang) for lang in LANGS)
-            self.line(f"{code}：{p.name_zh}（{stage_zh}）—— {p.how_it_earns_zh}",
-                      f"{code}: {p.name_en} ({stage_en}): {p.how_it_earns_en}")
+            stage = message_text("stage", p.stage)
+            self.line(f"{code}：{p.name.zh}（{stage.zh}）—— {p.how_it_earns.zh}",
+                      f"{code}: {p.name.en} ({stage.en}): {p.how_it_earns.en}")
 
     def template(self) -> None:
         self.heading(*texts("guide", "template"))
-        values = {key: (value, value) for key, value in self.identity.properties.items()}
+        values = {key: Text(value, value) for key, value in self.identity.properties.items()}
         values["runtime"] = texts("runtime", self.identity.runtime)
         for key, (value_zh, value_en) in values.items():
             zh, en = texts("guide", key)

@@ -22,7 +22,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from renewal.language import LANGS, display_width, message
+from renewal.language import Text, display_width, message_text
 from workbook_templates import contract, styles
 
 FIXED_CREATED = datetime(2024, 1, 1)
@@ -38,9 +38,9 @@ CHARS_PER_WIDTH = 1.15
 PACKAGE = "workbook_templates"
 
 
-def texts(section: str, key: str, **fields: object) -> tuple[str, str]:
+def texts(section: str, key: str, **fields: object) -> Text:
     """A text of ``data/messages.toml`` in Chinese and in English."""
-    return tuple(message(section, key, lang, package=PACKAGE, **fields) for lang in LANGS)  # type: ignore[return-value]
+    return message_text(section, key, package=PACKAGE, **fields)
 
 
 def bilingual(section: str, key: str, sep: str = " / ", **fields: object) -> str:
@@ -49,8 +49,7 @@ def bilingual(section: str, key: str, sep: str = " / ", **fields: object) -> str
     >>> bilingual("column", "value")
     '取值 / value'
     """
-    zh, en = texts(section, key, **fields)
-    return zh if zh == en else f"{zh}{sep}{en}"
+    return texts(section, key, **fields).both(sep)
 
 
 @dataclass(frozen=True)
@@ -169,21 +168,21 @@ def add_table(ws: Worksheet, table: contract.Table, header_row: int, first_col: 
     return area(header_row + 1, first_col, header_row + table.rows, last_col)
 
 
-def _messages(hint: tuple[str, str]) -> dict[str, object]:
+def _messages(hint: Text) -> dict[str, object]:
     """A data validation's input message and error text, in both languages (Excel allows 255 characters)."""
     text = "\n".join(h for h in hint if h)[:255]
     return {"prompt": text, "error": text, "allow_blank": True, "showErrorMessage": True,
             "showInputMessage": True}
 
 
-def list_validation(ws: Worksheet, ref: str, list_name: str, hint: tuple[str, str]) -> None:
+def list_validation(ws: Worksheet, ref: str, list_name: str, hint: Text) -> None:
     """A drop-down from the defined name ``list_name`` over ``ref``."""
     dv = DataValidation(type="list", formula1=f"={list_name}", **_messages(hint))
     dv.add(ref)
     ws.add_data_validation(dv)
 
 
-def number_validation(ws: Worksheet, ref: str, hint: tuple[str, str], *, whole: bool = False,
+def number_validation(ws: Worksheet, ref: str, hint: Text, *, whole: bool = False,
                       minimum: float | None = None, maximum: float | None = None) -> None:
     """Numbers only (whole or decimal), within the bounds that are given."""
     if minimum is None and maximum is None:

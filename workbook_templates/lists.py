@@ -24,7 +24,7 @@ def _source(code: str) -> tuple[str, str]:
     if counts_in_renovation_surplus(code):
         return zh, en
     not_in_ro = texts("lists", "not_in_ro")
-    return f"{zh}（{not_in_ro[0]}）", f"{en} ({not_in_ro[1]})"
+    return f"{zh}（{not_in_ro.zh}）", f"{en} ({not_in_ro.en})"
 
 
 def code_lists() -> dict[str, tuple[tuple[str, str, str], ...]]:

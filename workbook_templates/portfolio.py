@@ -73,10 +73,10 @@ RESULTS = (
 
 def _label(name: str) -> str:
     """A column's caption in both languages, from the contract's field or result labels."""
-    labels = {f.name: (f.label_zh, f.label_en) for f in contract.PROJECT_FIELDS}
-    labels |= {r.name: (r.label_zh, r.label_en) for r in contract.RESULTS}
+    labels = {f.name: f.label for f in contract.PROJECT_FIELDS}
+    labels |= {r.name: r.label for r in contract.RESULTS}
     labels["best_fit_name"] = texts("results", "best_fit_name")
-    return " / ".join(labels[name])
+    return f"{labels[name].zh} / {labels[name].en}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class PortfolioRow:
     @classmethod
     def of_case(cls, case: ReferenceCase) -> PortfolioRow:
         """A reference case as a portfolio row."""
-        return cls(case.project_id, case.name_zh, case.district, case.pattern, case.horizon, case.discount_rate,
+        return cls(case.project_id, case.name.zh, case.district, case.pattern, case.horizon, case.discount_rate,
                    case.renovation_surplus, tuple(float(v) for v in case.operating_surpluses), case.site)
 
     def values(self) -> list[object]:

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from renewal.cases import PaperFigure
 from renewal.fit import site_attributes
+from renewal.language import Text
 from workbook_templates import contract, styles
 from workbook_templates.filling import Filling
 from workbook_templates.layout import (
@@ -75,7 +76,7 @@ PAPER_METRICS = {
 """The metric a paper statement speaks of -> the formula of the computed figure, its format and unit."""
 
 
-def _field_hint(field: contract.Field) -> tuple[str, str]:
+def _field_hint(field: contract.Field) -> Text:
     parts = [texts("field", "required")] if field.required else []
     if field.minimum is not None and field.maximum is not None:
         low, high = field.minimum, field.maximum
@@ -84,7 +85,7 @@ def _field_hint(field: contract.Field) -> tuple[str, str]:
         parts.append(texts("field", "range", low=low, high=high))
     elif field.minimum is not None:
         parts.append(texts("field", "at_least", low=field.minimum))
-    return "；".join(p[0] for p in parts), "; ".join(p[1] for p in parts)
+    return Text("；".join(p.zh for p in parts), "; ".join(p.en for p in parts))
 
 
 def _lookup(code_cell: str, list_name: str) -> str:
@@ -101,8 +102,8 @@ def add_project_sheet(wb: Workbook, filling: Filling) -> Worksheet:
     header(ws, HEADER_ROW, 1, [bilingual("column", k) for k in ("label_zh", "label_en", "value", "unit", "note")])
     for row, field in enumerate(contract.PROJECT_FIELDS, start=FIRST_ROW):
         mark = " *" if field.required else ""
-        styles.LABEL.apply(ws.cell(row, 1, field.label_zh + mark))
-        styles.LABEL.apply(ws.cell(row, 2, field.label_en + mark))
+        styles.LABEL.apply(ws.cell(row, 1, field.label.zh + mark))
+        styles.LABEL.apply(ws.cell(row, 2, field.label.en + mark))
         fmt = UNIT_FORMATS.get(field.unit, FIELD_FORMATS[field.kind])
         styles.INPUT.apply(ws.cell(row, VALUE_COL, filling.fields.get(field.name)), fmt)
         styles.UNIT.apply(ws.cell(row, UNIT_COL, field.unit))
@@ -130,7 +131,7 @@ def _notes_block(ws: Worksheet, filling: Filling, row: int) -> None:
     styles.CAPTION.apply(ws.cell(row, 1, bilingual("notes", "heading")))
     ws.merge_cells(area(row, 1, row, NOTE_COL))
     text_width = sum(PROJECT_WIDTHS[c] for c in range(VALUE_COL, NOTE_COL + 1))
-    for key, value in (("notes_zh", filling.notes_zh), ("notes_en", filling.notes_en),
+    for key, value in (("notes_zh", filling.notes.zh), ("notes_en", filling.notes.en),
                        ("illustrative", filling.illustrative)):
         row += 1
         zh, en = texts("notes", key)
@@ -152,12 +153,12 @@ def _paper_block(ws: Worksheet, paper: Sequence[PaperFigure], row: int) -> None:
                             bilingual("column", "unit"), bilingual("notes", "computed")])
     for r, figure in enumerate(paper, start=row + 2):
         formula, fmt, unit = PAPER_METRICS[figure.metric]
-        styles.LABEL.apply(ws.cell(r, 1, figure.text_zh))
-        styles.LABEL.apply(ws.cell(r, 2, figure.text_en))
+        styles.LABEL.apply(ws.cell(r, 1, figure.text.zh))
+        styles.LABEL.apply(ws.cell(r, 2, figure.text.en))
         styles.LABEL.apply(ws.cell(r, VALUE_COL, figure.stated), fmt)
         styles.UNIT.apply(ws.cell(r, UNIT_COL, unit))
         styles.FORMULA.apply(ws.cell(r, NOTE_COL, f'=IF({contract.READY_NAME},{formula},"")'), fmt)
-        fit_height(ws, r, [(figure.text_zh, PROJECT_WIDTHS[1]), (figure.text_en, PROJECT_WIDTHS[2])])
+        fit_height(ws, r, [(figure.text.zh, PROJECT_WIDTHS[1]), (figure.text.en, PROJECT_WIDTHS[2])])
 
 
 def _table_sheet(wb: Workbook, key: str, table: contract.Table, captions: Sequence[str],
@@ -242,14 +243,13 @@ def add_site_sheet(wb: Workbook, filling: Filling) -> Worksheet:
     site = filling.site or {}
     for i, (key, attr) in enumerate(site_attributes().items()):
         row = FIRST_ROW + i
-        whole, low, high, fmt = SITE_KINDS[attr["kind"]]
+        whole, low, high, fmt = SITE_KINDS[attr.kind]
         styles.LABEL.apply(ws.cell(row, 1, key))
         ref = cell_ref(row, 2)
         styles.INPUT.apply(ws.cell(row, 2, site.get(key)), fmt)
-        number_validation(ws, ref, (attr["meaning_zh"], attr["meaning_en"]), whole=whole, minimum=low,
-                          maximum=high)
-        styles.UNIT.apply(ws.cell(row, 3, attr["unit"]))
-        meaning = f"{attr['meaning_zh']} / {attr['meaning_en']}"
+        number_validation(ws, ref, attr.meaning, whole=whole, minimum=low, maximum=high)
+        styles.UNIT.apply(ws.cell(row, 3, attr.unit))
+        meaning = f"{attr.meaning.zh} / {attr.meaning.en}"
         styles.LABEL.apply(ws.cell(row, 4, meaning))
         fit_height(ws, row, [(meaning, SITE_WIDTHS[4])])
     if len(site_attributes()) != table.rows:

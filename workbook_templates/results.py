@@ -20,6 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from renewal.codes import counts_in_renovation_surplus, source_codes
+from renewal.language import Text
 from renewal.patterns import PATTERN_CODES
 from workbook_templates import contract, styles
 from workbook_templates.engine import Values
@@ -126,11 +127,11 @@ def _label(ws: Worksheet, row: int, zh: str, en: str) -> None:
     styles.LABEL.apply(ws.cell(row, 2, en))
 
 
-def _result_labels(key: str) -> tuple[str, str]:
+def _result_labels(key: str) -> Text:
     """A contract result's labels, or the Results sheet's own line (messages.toml, [results])."""
     if key in RESULT_NAMES:
         result = next(r for r in contract.RESULTS if r.name == key)
-        return result.label_zh, result.label_en
+        return result.label
     return texts("results", key)
 
 
@@ -384,8 +385,8 @@ def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
         chart.series[0].tx = SeriesLabel(v=bilingual("results", key))
         chart.set_categories(years)
     line.series[0].smooth = False
-    bars.title = texts("results", "chart_title")[0]
-    bars.y_axis.title = texts("results", "chart_axis")[0]
+    bars.title = texts("results", "chart_title").zh
+    bars.y_axis.title = texts("results", "chart_axis").zh
     bars.x_axis.title = bilingual("results", "year")
     bars.y_axis.number_format = "#,##0"
     bars.x_axis.delete = bars.y_axis.delete = False

@@ -125,7 +125,8 @@ def _gap_block(wb: Workbook, ws: Worksheet, row: int) -> int:
     lines = (("gap_target", f"SUBSIDY_GAP({flows},in_target_return,in_horizon,in_horizon)", "wi_subsidy_gap"),
              ("gap_discount", f"SUBSIDY_GAP({flows},in_discount_rate,in_horizon,in_horizon)", None),
              ("base_npv", "res_npv", None))
-    note = f"{texts('whatif', 'gap_note')[0]} / {texts('whatif', 'gap_note')[1]}"
+    gap_note = texts("whatif", "gap_note")
+    note = f"{gap_note.zh} / {gap_note.en}"
     for key, body, name in lines:
         row += 1
         _label(ws, row, key)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from renewal.language import message
+from renewal.language import message_text
 from validation.check.findings import Finding, display
 from validation.check.schemas import NAME_ERROR, DeclaredPattern, StatedResults, findings_of
 from workbook_templates.contract import EXCEL_CHECK_MISMATCH
@@ -67,8 +67,7 @@ def _not_calculated(cells: list[Finding]) -> Finding:
     how = "functions" if unknown else "no_value"
     return dataclasses.replace(cells[0], value=None, params={
         "count": len(cells),
-        "how_zh": message("not_calculated", how, "zh", package="validation"),
-        "how_en": message("not_calculated", how, "en", package="validation")})
+        "how": message_text("not_calculated", how, package="validation")})
 
 
 def _result_cells(results: pd.DataFrame, field: str) -> pd.DataFrame:

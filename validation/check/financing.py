@@ -150,6 +150,5 @@ def findings(financed: Financed, files: list[str], results: pd.DataFrame) -> lis
     for i in np.flatnonzero(np.nan_to_num(financed.coverage_ratio, nan=np.inf) < financed.min_coverage):
         found.append(Finding(files[i], "COVERAGE_BELOW_MINIMUM", **at(i, "res_coverage_ratio"),
                              value=float(financed.coverage_ratio[i]),
-                             params={"minimum": display(financed.min_coverage[i]), "source_zh": source.source_zh,
-                                     "source_en": source.source_en}))
+                             params={"minimum": display(financed.min_coverage[i]), "source": source.source}))
     return found

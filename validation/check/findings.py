@@ -14,16 +14,17 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from renewal.fit import site_attributes
-from renewal.language import check_lang, load_data, message
+from renewal.language import Text, check_lang, load_data, message
 from workbook_templates.contract import PROJECT_FIELDS, RESULTS
 
 SEVERITIES = ("error", "warning", "info")
 """From most to least severe."""
 
 Scalar = str | float | int | bool | None
+Param = Scalar | Text
+"""What fills a message's placeholder: a value, or a text in both languages."""
 
 
 @cache
@@ -99,7 +100,7 @@ def field_label(name: str | None, lang: str | None = None) -> str:
     fields.update({r.defined_name: r for r in RESULTS})
     year = _YEAR_COLUMN.match(name)
     if name in fields:
-        text = getattr(fields[name], f"label_{lang}")
+        text = fields[name].label.pick(lang)
     elif year:
         text = message("label", "operation_year", lang, package="validation", year=year.group(1))
     elif name in load_data("validation", "messages.toml")["label"]:
@@ -115,7 +116,8 @@ def field_label(name: str | None, lang: str | None = None) -> str:
 class Finding:
     """One problem (or note) about one file, where possible about one cell.
 
-    ``params`` fill the message's placeholders besides ``label`` and ``value``.
+    ``params`` fill the message's placeholders besides ``label`` and ``value``; a
+    :class:`~renewal.language.Text` param is shown in the message's language.
     """
 
     file: str
@@ -124,7 +126,7 @@ class Finding:
     cell: str | None = None
     field: str | None = None
     value: Scalar = None
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    params: dict[str, Param] = dataclasses.field(default_factory=dict)
 
     @property
     def severity(self) -> str:
@@ -139,8 +141,8 @@ class Finding:
         """
         lang = check_lang(lang)
         template = check_table()[self.code][lang]
-        return template.format(**{**self.params, "value": display(self.value),
-                                  "label": field_label(self.field, lang)})
+        params = {key: value.pick(lang) if isinstance(value, Text) else value for key, value in self.params.items()}
+        return template.format(**{**params, "value": display(self.value), "label": field_label(self.field, lang)})
 
     def record(self, lang: str | None = None) -> dict[str, Scalar]:
         """The finding as a report row (the keys of results.json's findings)."""

@@ -178,7 +178,7 @@ def _operation(frame: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
 def _site(frame: pd.DataFrame) -> pd.DataFrame:
     column = frame["column"]
     is_value = column == "value"
-    kinds = _row_value(frame, "key").map({key: a.get("kind") for key, a in site_attributes().items()})
+    kinds = _row_value(frame, "key").map({key: a.kind for key, a in site_attributes().items()})
     low, high, whole = ({kind: limits[i] for kind, limits in SITE_KINDS.items()} for i in range(3))
     keys = frame[column == "key"]
     given = keys[keys["value"].notna()]
@@ -232,9 +232,9 @@ def _policy_breaches(projects: pd.DataFrame) -> pd.DataFrame:
     breaches = policy_breaches(sized["pattern"].fillna("").tolist(), sized["city"].fillna("").tolist(),
                                {"added_floor_area_share": shares})
     return pd.DataFrame(
-        [(sized.index[b.row], f"{b.value:.0%}", f"{b.limit.max:.0%}", b.limit.policy_zh, b.limit.policy_en)
+        [(sized.index[b.row], f"{b.value:.0%}", f"{b.limit.max:.0%}", b.limit.policy)
          for b in breaches],
-        columns=["file", "share", "limit", "policy_zh", "policy_en"]).drop_duplicates("file").set_index("file")
+        columns=["file", "share", "limit", "policy"]).drop_duplicates("file").set_index("file")
 
 
 def _lease_gaps(operation: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
@@ -256,8 +256,9 @@ def _cross_field(fields: pd.DataFrame, renovation: pd.DataFrame, operation: pd.D
     """The project-level facts of :class:`~validation.schemas.ProjectFields`, each on the
     row of the field its finding points at, empty on every other row."""
     text = pd.Series(np.nan, index=fields.index, dtype="str")
-    out = fields.assign(cost_sum=np.nan, others=text, share=text, limit=text, policy_zh=text,
-                        policy_en=text, year=np.nan, revenue=text, cost=text)
+    bilingual = pd.Series(None, index=fields.index, dtype=object)  # renewal.language.Text values
+    out = fields.assign(cost_sum=np.nan, others=text, share=text, limit=text, policy=bilingual, year=np.nan,
+                        revenue=text, cost=text)
     with_table = pd.Index(tables.loc[tables["table"] == RENOVATION_TABLE.name, "file"])
     for field, facts in (("in_renovation_total", _cost_sums(renovation, projects.index, with_table)),
                          ("in_project_id", _duplicate_ids(projects)),

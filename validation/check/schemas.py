@@ -24,9 +24,9 @@ import pandas as pd
 from renewal.codes import city_codes, kind_codes, source_codes
 from renewal.financing import repayment_methods, source_kinds
 from renewal.fit import site_attribute_keys
-from renewal.language import LANGS
+from renewal.language import LANGS, Text
 from renewal.patterns import PATTERN_CODES
-from validation.check.findings import Finding, check_table, display
+from validation.check.findings import Finding, Param, check_table, display
 from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
 
 
@@ -308,5 +308,7 @@ def findings_of(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> list[Fin
     return found
 
 
-def _param(value: object) -> object:
+def _param(value: object) -> Param:
+    if isinstance(value, Text):
+        return value
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else display(value)

@@ -186,7 +186,7 @@ def extract_loaded(loaded: Loaded, limits: Limits) -> Extraction:
         with Workbook(data, parts) as book:
             rows, more = _contract_rows(file, book)
     except PartError as exc:  # the file itself is damaged: say which part and how
-        return Extraction(file, digest, len(data), False, [*findings, broken(file, exc.zh, exc.en)])
+        return Extraction(file, digest, len(data), False, [*findings, broken(file, exc.reason)])
     except Exception:  # a failure of ours on untrusted input is a finding, never a crash
         return Extraction(file, digest, len(data), False, [*findings, Finding(file, "READ_FAILED")],
                           diagnostics=[traceback.format_exc()])

@@ -27,6 +27,7 @@ import olefile
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from renewal.language import Text
 from validation.check.findings import Finding
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -55,16 +56,15 @@ def too_large(file: str, size: int, limits: Limits) -> Finding:
                                                    "limit_mb": f"{limits.max_file_bytes / MIB:.0f}"})
 
 
-def broken(file: str, zh: str, en: str) -> Finding:
-    """NOT_A_WORKBOOK, with the reason in both languages."""
-    return Finding(file, "NOT_A_WORKBOOK", params={"reason_zh": zh, "reason_en": en})
+def broken(file: str, reason: Text) -> Finding:
+    """NOT_A_WORKBOOK, with the reason."""
+    return Finding(file, "NOT_A_WORKBOOK", params={"reason": reason})
 
 
 def _bomb(file: str, measure: str, found: str, limit: str) -> Finding:
-    zh, en = {"ratio": ("压缩比", "compression ratio"), "unpacked": ("解压后大小", "unpacked size"),
-              "parts": ("部件数", "parts")}[measure]
-    return Finding(file, "ZIP_BOMB", params={"measure_zh": zh, "measure_en": en, "found": found,
-                                             "limit": limit})
+    name = {"ratio": Text("压缩比", "compression ratio"), "unpacked": Text("解压后大小", "unpacked size"),
+            "parts": Text("部件数", "parts")}[measure]
+    return Finding(file, "ZIP_BOMB", params={"measure": name, "found": found, "limit": limit})
 
 
 class _RootReachedError(Exception):
@@ -190,27 +190,26 @@ def _compound_file(file: str, data: bytes) -> Finding:
         with olefile.OleFileIO(data) as ole:
             streams = {"/".join(entry).lower() for entry in ole.listdir()}
     except (OSError, ValueError, IndexError, struct.error):
-        return broken(file, "Office 复合文档已损坏", "a damaged Office compound file")
+        return broken(file, Text("Office 复合文档已损坏", "a damaged Office compound file"))
     if "encryptedpackage" in streams:
         return Finding(file, "ENCRYPTED")
     if streams & {"workbook", "book"}:
         return unsupported(file, "legacy")
-    return broken(file, "Office 复合文档，但不是工作簿", "an Office compound file, but not a workbook")
+    return broken(file, Text("Office 复合文档，但不是工作簿", "an Office compound file, but not a workbook"))
 
 
 FORMATS = {
-    "legacy": ("旧版 Excel 97-2003 工作簿（.xls）或 WPS 表格文件（.et）",
-               "a legacy Excel 97-2003 workbook (.xls) or WPS (.et) file"),
-    "xlsb": ("Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)"),
-    "ods": ("OpenDocument 电子表格（.ods）", "an OpenDocument spreadsheet (.ods)"),
+    "legacy": Text("旧版 Excel 97-2003 工作簿（.xls）或 WPS 表格文件（.et）",
+                   "a legacy Excel 97-2003 workbook (.xls) or WPS (.et) file"),
+    "xlsb": Text("Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)"),
+    "ods": Text("OpenDocument 电子表格（.ods）", "an OpenDocument spreadsheet (.ods)"),
 }
 """The workbook formats the batch does not read, as its findings name them."""
 
 
 def unsupported(file: str, kind: str) -> Finding:
     """UNSUPPORTED_FORMAT: a workbook in a format the batch does not read (``kind`` in :data:`FORMATS`)."""
-    zh, en = FORMATS[kind]
-    return Finding(file, "UNSUPPORTED_FORMAT", params={"format_zh": zh, "format_en": en})
+    return Finding(file, "UNSUPPORTED_FORMAT", params={"format": FORMATS[kind]})
 
 
 def _package_kind(file: str, infos: list[zipfile.ZipInfo], data: bytes) -> Finding | None:
@@ -224,8 +223,8 @@ def _package_kind(file: str, infos: list[zipfile.ZipInfo], data: bytes) -> Findi
     if "xl/workbook.bin" in names:
         return unsupported(file, "xlsb")
     if "[content_types].xml" not in names:
-        return broken(file, "缺少 [Content_Types].xml 部件，不是 Office Open XML 文件",
-                      "no [Content_Types].xml part: not an Office Open XML file")
+        return broken(file, Text("缺少 [Content_Types].xml 部件，不是 Office Open XML 文件",
+                                 "no [Content_Types].xml part: not an Office Open XML file"))
     return None
 
 
@@ -239,7 +238,7 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
-        return [broken(file, "不是 zip 压缩包", "not a zip archive")], {}
+        return [broken(file, Text("不是 zip 压缩包", "not a zip archive"))], {}
     with archive:
         infos = archive.infolist()
     unpacked = sum(i.file_size for i in infos)
@@ -260,14 +259,15 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
         try:
             content = parts[info.filename] = unpack(data, info)
         except UnsupportedMethodError as exc:
-            return [*found, broken(file, f"部件 {info.filename} 使用了 Office Open XML 不允许的压缩方法 {exc.method}"
-                                   "（只允许 stored 与 deflate）",
-                                   f"the part {info.filename} is packed with compression method {exc.method}, "
-                                   "which Office Open XML does not allow (only stored and deflate)")], {}
+            return [*found, broken(file, Text(
+                f"部件 {info.filename} 使用了 Office Open XML 不允许的压缩方法 {exc.method}"
+                "（只允许 stored 与 deflate）",
+                f"the part {info.filename} is packed with compression method {exc.method}, "
+                "which Office Open XML does not allow (only stored and deflate)"))], {}
         except (zipfile.BadZipFile, zlib.error, struct.error):
-            return [*found, broken(file, f"部件 {info.filename} 已损坏（解压失败或校验和不符）",
-                                   f"the part {info.filename} is damaged (it does not unpack, or its checksum "
-                                   "differs)")], {}
+            return [*found, broken(file, Text(
+                f"部件 {info.filename} 已损坏（解压失败或校验和不符）",
+                f"the part {info.filename} is damaged (it does not unpack, or its checksum differs)"))], {}
         if info.filename.lower().endswith(XML_SUFFIXES) and declares_dtd(content):
             found.append(Finding(file, "XML_DTD", params={"part": info.filename}))
     if any(name.lower().endswith("vbaproject.bin") for name in parts):
@@ -280,7 +280,7 @@ def inspect_archive(file: str, data: bytes, limits: Limits) -> list[Finding]:
 
     >>> [f.code for f in inspect_archive("x.xlsx", OLE_MAGIC + bytes(504), Limits())]  # no valid compound file
     ['NOT_A_WORKBOOK']
-    >>> [f.params["reason_en"] for f in inspect_archive("x.xlsx", b"PK\\x03\\x04 junk", Limits())]
+    >>> [f.params["reason"].en for f in inspect_archive("x.xlsx", b"PK\\x03\\x04 junk", Limits())]
     ['not a zip archive']
     """
     return open_archive(file, data, limits)[0]

@@ -52,7 +52,7 @@ def inspect_file(path: str | Path, limits: Limits | None = None, lang: str = "en
                                        for at, cell in sorted(book.sheet(sheet).items())}
                                for sheet in book.sheet_parts}}
     except PartError as exc:
-        damaged = Finding(str(path), "NOT_A_WORKBOOK", params={"reason_zh": exc.zh, "reason_en": exc.en})
+        damaged = Finding(str(path), "NOT_A_WORKBOOK", params={"reason": exc.reason})
         return _unreadable(str(path), [damaged], lang)
 
 

@@ -25,6 +25,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from renewal.language import Text
+
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                          remove_comments=True, remove_pis=True)
 """The one XML parser of the reader: no entities, no DTD, no network, no huge trees."""
@@ -36,11 +38,11 @@ OFFICE_DOCUMENT = "officeDocument"
 class PartError(ValueError):
     """A part the workbook needs is missing or is not well-formed XML: the file is damaged.
 
-    ``zh`` and ``en`` say which part and what is wrong, for the finding."""
+    ``reason`` says which part and what is wrong, for the finding."""
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)
-        self.zh, self.en = zh, en
+        self.reason = Text(zh, en)
 
 
 @dataclass(frozen=True)
