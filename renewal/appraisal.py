@@ -12,14 +12,36 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
 from renewal.cashflow import npv, payback_years, years_to_return
 from renewal.inputs import as_flows, as_rate
-from renewal.returns import irr, irrs, mirr
+from renewal.returns import irr, irrs_of, mirr
 from renewal.stages import BalanceStatus, balance_status
 from renewal.subsidy import subsidy_gap
+
+
+class AppraisalRecord(TypedDict):
+    """One project's appraisal as plain JSON-ready values (:meth:`Appraisal.record`)."""
+
+    renovation_surplus: float
+    operating_surpluses: list[float]
+    horizon: int
+    discount_rate: float
+    payback_years: float | None
+    discounted_payback_years: float | None
+    npv: float
+    irr: float | None
+    irrs: list[float]
+    mirr: float | None
+    target_return: float
+    years_to_target: float | None
+    subsidy_gap: float
+    balance_status_code: str
+    balance_year: int | None
+    balance_status: str
 
 
 @dataclass(frozen=True)
@@ -45,7 +67,7 @@ class Appraisal:
     def __len__(self) -> int:
         return self.renovation_surplus.size
 
-    def record(self, i: int, lang: str | None = None) -> dict[str, object]:
+    def record(self, i: int, lang: str | None = None) -> AppraisalRecord:
         """Project ``i`` as plain JSON-ready values: ``None`` for never / no IRR.
 
         >>> appraise(-600, [96] * 10).record(0, "en")["balance_status"]
@@ -108,7 +130,7 @@ def appraise(renovation_surplus: object, operating_surpluses: object, horizon: o
         discounted_payback_years=np.atleast_1d(payback_years(so, sk, rate, h)),
         npv=np.atleast_1d(npv(rate, so, sk, h)),
         irr=np.atleast_1d(irr(so, sk, h)),
-        irrs=irrs(so, sk, h),
+        irrs=irrs_of(flows),
         mirr=np.atleast_1d(mirr(so, sk, rate, rate, h)),
         years_to_target=np.atleast_1d(years_to_return(target, so, sk, h)),
         subsidy_gap=np.atleast_1d(subsidy_gap(so, sk, rate, None, h)),

@@ -46,10 +46,14 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from renewal.errors import RenewalInputError
+
+if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
 from renewal.inputs import as_finite
 
 DEFAULT_TIME_LIMIT = 60.0
@@ -73,7 +77,8 @@ def subsidies(npv: object) -> np.ndarray:
     >>> subsidies([-300, 120, 0]).tolist()
     [300.0, 0.0, 0.0]
     """
-    return np.maximum(0.0, -as_finite("npv", npv, max_ndim=1)) + 0.0
+    gaps: np.ndarray = np.maximum(0.0, -as_finite("npv", npv, max_ndim=1)) + 0.0
+    return gaps
 
 
 def no_bundling_subsidy(npv: object) -> float:
@@ -154,7 +159,7 @@ class Program:
         """(rows, variables)."""
         return self.upper.size, self.cost.size
 
-    def solve(self, time_limit: float) -> object:
+    def solve(self, time_limit: float) -> OptimizeResult:
         """``scipy.optimize.milp`` (HiGHS) to a zero gap, within ``time_limit`` seconds."""
         try:
             from scipy.optimize import Bounds, LinearConstraint, milp

@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from renewal.appraisal import appraise
+from renewal.appraisal import AppraisalRecord, appraise
 from renewal.financing import FinancingSource
 from renewal.fit import fit_site
 from renewal.language import Text, load_data
@@ -118,7 +118,7 @@ class CaseResult:
     """A case's computed figures, the best-fit pattern and the paper's statements."""
 
     case: ReferenceCase
-    record: dict[str, object]
+    record: AppraisalRecord
     cumulative_surplus: float
     best_fit: str | None
     paper: tuple[tuple[PaperFigure, float | None], ...]
@@ -145,10 +145,12 @@ def evaluate_cases(lang: str | None = None) -> list[CaseResult]:
     for i, c in enumerate(cases):
         record = appraisal.record(i, lang)
         cumulative = float(c.renovation_surplus + c.operating_surpluses.sum())
-        computed = {**record, "cumulative_surplus": cumulative}
+        stated_metrics: dict[str, float | None] = {  # what a [[case.paper]] row may speak of
+            "renovation_surplus": record["renovation_surplus"], "payback_years": record["payback_years"],
+            "years_to_target": record["years_to_target"], "cumulative_surplus": cumulative}
         best = fit_site(c.site).best
         results.append(CaseResult(
             c, record, cumulative, best.code if best else None,
-            tuple((p, computed.get(p.metric)) for p in c.paper),  # type: ignore[misc]
+            tuple((p, stated_metrics.get(p.metric)) for p in c.paper),
         ))
     return results

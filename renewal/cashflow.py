@@ -192,7 +192,8 @@ def projected_surpluses(revenue: object, cost: object, years: object,
     g_c = as_rate("cost_growth", cost_growth)
     k = np.arange(int(n), dtype=float)
     rev, cst, g_r, g_c = (a[..., None] for a in np.broadcast_arrays(rev, cst, g_r, g_c))
-    return rev * (1.0 + g_r) ** k - cst * (1.0 + g_c) ** k
+    surpluses: np.ndarray = rev * (1.0 + g_r) ** k - cst * (1.0 + g_c) ** k
+    return surpluses
 
 
 def lease_surplus(units: object, rent_received: object, rent_paid: object,

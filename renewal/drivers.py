@@ -122,15 +122,15 @@ def as_drivers(  # noqa: PLR0917 (the drivers, as the Excel function takes them)
         raise RenewalInputError("years: must be at least 1")
     r = as_rate("rate", rate)
     sizes = {"renovation_revenue": ro.size, "renovation_cost": co.size, "years": n.size, "rate": r.size}
-    rows = {name: np.shape(v)[0] for name, v in (("operating_revenue", operating_revenue),
+    rows = {name: np.asarray(v).shape[0] for name, v in (("operating_revenue", operating_revenue),
                                                  ("operating_cost", operating_cost))
-            if np.ndim(v) == 2}
+            if np.asarray(v).ndim == 2}
     n_projects = max([*sizes.values(), *rows.values()])
     for name, size in sizes.items():
         if size not in (1, n_projects):
             raise RenewalInputError(f"{name}: has {size} values but there are {n_projects} projects")
     horizon = np.broadcast_to(n, (n_projects,)).astype(np.int64)
-    scalar = all(np.ndim(v) == 0 for v in (renovation_revenue, renovation_cost, years, rate)) and not rows
+    scalar = all(np.asarray(v).ndim == 0 for v in (renovation_revenue, renovation_cost, years, rate)) and not rows
     return Drivers(np.broadcast_to(ro, (n_projects,)).astype(float),
                    np.broadcast_to(co, (n_projects,)).astype(float),
                    _by_year("operating_revenue", operating_revenue, horizon, n_projects),

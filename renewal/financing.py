@@ -67,7 +67,7 @@ def financing_name(table: str, code: str, lang: str | None = None) -> str:
     >>> financing_name("kind", "SPECIAL_BOND", "zh"), financing_name("method", "bullet", "en")
     ('地方政府专项债', 'bullet (interest yearly, principal at maturity)')
     """
-    row = next((r for r in _data()[table] if r["code"] == code), {})
+    row: dict[str, str] = next((r for r in _data()[table] if r["code"] == code), {})
     return str(row.get(f"name_{check_lang(lang)}", code))
 
 
@@ -130,7 +130,8 @@ class Schedule:
     @property
     def payment(self) -> np.ndarray:
         """Interest plus principal: the debt service of each year."""
-        return self.interest + self.principal
+        payment: np.ndarray = self.interest + self.principal
+        return payment
 
 
 def _methods(method: object, size: int) -> np.ndarray:
@@ -264,7 +265,7 @@ def _aligned(operating_surpluses: object, debt_service: object) -> tuple[np.ndar
     sk = np.pad(sk, ((0, 0), (0, n - sk.shape[1])))
     ds = np.pad(ds, ((0, 0), (0, n - ds.shape[1])))
     sk, ds = np.broadcast_arrays(sk, ds)
-    one = (sk_in.ndim <= 1) and np.ndim(debt_service) <= 1
+    one = (sk_in.ndim <= 1) and np.asarray(debt_service).ndim <= 1
     return sk, ds, one
 
 

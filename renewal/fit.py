@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,8 @@ from renewal.patterns import PATTERN_CODES, get_pattern
 
 Bounds = tuple[np.ndarray, np.ndarray]
 """Lower and upper satisfaction (P,): missing attributes taken as unmet / met."""
+Evaluate = Callable[[Mapping[str, np.ndarray]], Bounds]
+"""A rule's evaluation: the site columns by key, to its bounds."""
 
 
 @cache
@@ -69,7 +72,7 @@ class Rule:
 
     source: str
     keys: tuple[str, ...]
-    _evaluate: Callable[[Mapping[str, np.ndarray]], Bounds] = field(repr=False, compare=False)
+    _evaluate: Evaluate = field(repr=False, compare=False)
 
     def bounds(self, values: Mapping[str, np.ndarray]) -> Bounds:
         """Satisfaction 0..1 per site, with missing (NaN) keys as 0 and as 1."""
@@ -92,7 +95,7 @@ def _below(values: Mapping[str, np.ndarray], key: str, limit: float) -> Bounds:
     return np.where(missing, 0.0, sat), np.where(missing, 1.0, sat)
 
 
-def _combine(reduce: Callable[..., np.ndarray], parts: Sequence[Callable]) -> Callable:
+def _combine(reduce: Callable[..., np.ndarray], parts: Sequence[Evaluate]) -> Evaluate:
     def evaluate(values: Mapping[str, np.ndarray]) -> Bounds:
         bounds = [p(values) for p in parts]
         return reduce([b[0] for b in bounds], axis=0), reduce([b[1] for b in bounds], axis=0)
@@ -131,7 +134,7 @@ def parse_rule(source: str) -> Rule:
         keys.append(node.id)
         return node.id
 
-    def build(node: ast.expr) -> Callable[[Mapping[str, np.ndarray]], Bounds]:
+    def build(node: ast.expr) -> Evaluate:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.keywords:
             raise fail(f"expected ramp(), below(), max() or min(), got {ast.unparse(node)!r}")
         name, args = node.func.id, node.args
@@ -209,7 +212,7 @@ def _weight(value: object) -> float:
     return w
 
 
-def _rules_from_table(table: Mapping) -> FitRules:
+def _rules_from_table(table: Mapping[str, Any]) -> FitRules:
     criteria = []
     for row in table.get("criterion", ()):
         get_pattern(row["pattern"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -153,7 +154,8 @@ def sign_changes(cash: np.ndarray) -> np.ndarray:
     signs = np.sign(np.asarray(cash, dtype=float))
     cols = np.where(signs != 0, np.arange(signs.shape[1]), 0)
     carried = np.take_along_axis(signs, np.maximum.accumulate(cols, axis=1), axis=1)
-    return (carried[:, 1:] * carried[:, :-1] < 0).sum(axis=1)
+    changes: np.ndarray = (carried[:, 1:] * carried[:, :-1] < 0).sum(axis=1)
+    return changes
 
 
 def _cash(flows: Flows) -> np.ndarray:
@@ -269,18 +271,20 @@ def _plain_one(renovation_surplus: object, operating_surpluses: object, horizon:
     The fast path of a cell formula: no arrays for one short row. Anything else
     (arrays, several projects, bad input) takes the general path, which checks it.
     """
-    plain = (float, int)
+    plain = (float, int)  # exact types: bool and numpy scalars take the general path
     if (type(renovation_surplus) not in plain or type(guess) not in plain
-            or type(operating_surpluses) not in (list, tuple)
+            or not isinstance(operating_surpluses, list | tuple)
             or not all(type(v) in plain for v in operating_surpluses)):
         return None
+    so, g = cast(float, renovation_surplus), cast(float, guess)  # checked above
     n = len(operating_surpluses)
     if horizon is not None:
-        if type(horizon) not in plain or not 0 <= horizon <= n or horizon != int(horizon):
+        years = cast(float, horizon)  # checked next
+        if type(horizon) not in plain or not 0 <= years <= n or years != int(years):
             return None
-        n = int(horizon)
-    cash = [float(renovation_surplus), *map(float, operating_surpluses[:n])]
-    return cash if all(map(math.isfinite, cash)) and math.isfinite(guess) else None
+        n = int(years)
+    cash = [float(so), *map(float, operating_surpluses[:n])]
+    return cash if all(map(math.isfinite, cash)) and math.isfinite(g) else None
 
 
 def _irr_one(cash: list[float], guess: float) -> float:
@@ -353,7 +357,7 @@ def irr(renovation_surplus: object, operating_surpluses: object,
     """
     cash = _plain_one(renovation_surplus, operating_surpluses, horizon, guess)
     if cash is not None:
-        return _irr_one(cash, guess)
+        return _irr_one(cash, cast(float, guess))  # a plain number: _plain_one checked it
     flows = as_flows(renovation_surplus, operating_surpluses, horizon)
     start = as_finite("guess", guess, max_ndim=1)
     if start.size not in (1, flows.renovation.size):
@@ -415,13 +419,18 @@ def irrs(renovation_surplus: object, operating_surpluses: object,
     [[0.1306623862918075], []]
     """
     flows = as_flows(renovation_surplus, operating_surpluses, horizon)
+    found = irrs_of(flows)
+    return found[0] if flows.scalar else found
+
+
+def irrs_of(flows: Flows) -> list[list[float]]:
+    """:func:`irrs` of each project of ``flows``, one list per project."""
     cash = _cash(flows)
     changes = sign_changes(cash)
     unique = np.full(changes.size, np.nan)
     unique[changes == 1] = _unique_root(cash[changes == 1])
-    found = [[] if c == 0 else [float(u)] if c == 1 else _real_roots(row)
-             for row, c, u in zip(cash, changes, unique, strict=True)]
-    return found[0] if flows.scalar else found
+    return [[] if c == 0 else [float(u)] if c == 1 else _real_roots(row)
+            for row, c, u in zip(cash, changes, unique, strict=True)]
 
 
 def irrs_note(rates: Sequence[float], lang: str | None = None) -> str:

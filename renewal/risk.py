@@ -66,7 +66,8 @@ def factor_draws(spread: float, trials: int, seed: int) -> np.ndarray:
 
 def _percentiles_inc(values: np.ndarray, q: list[float]) -> np.ndarray:
     """Excel's ``PERCENTILE.INC`` (linear between order statistics) of each row: (P, len(q))."""
-    return np.percentile(values, q, axis=1).T
+    percentiles: np.ndarray = np.percentile(values, q, axis=1).T
+    return percentiles
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ FIGURES = tuple(f.name for f in fields(RiskProfile))
 
 def _trial_npvs(present_values: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """(projects, trials): the NPV of each trial, closed-form, from the drivers' present values (P, 4)."""
-    return present_values @ factors.T
+    npvs: np.ndarray = present_values @ factors.T
+    return npvs
 
 
 def _chunks(drivers: Drivers, per_project: int) -> list[slice]:

@@ -184,7 +184,7 @@ def balance_status(renovation_surplus: object, operating_surpluses: object,
         else BalanceStatus("OPERATION_YEAR", max(1, math.ceil(y - 1e-9)), int(h))
         for y, h in zip(years, horizons, strict=True)
     ]
-    scalar = np.ndim(renovation_surplus) == 0 and sk.ndim <= 1 and np.ndim(horizon) == 0
+    scalar = np.asarray(renovation_surplus).ndim == 0 and sk.ndim <= 1 and np.asarray(horizon).ndim == 0
     return statuses[0] if scalar else statuses
 
 

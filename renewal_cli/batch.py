@@ -20,7 +20,7 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """``renewal batch FOLDER --out REPORT [--workers N] [--cache DIR] [--scheduler ADDRESS]
     [--fail-on LEVEL] [--lang zh|en] [--verbose]``."""
     batch = sub.add_parser("batch", parents=[common], help="check every project workbook below a folder (nightly)")

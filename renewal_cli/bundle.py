@@ -8,7 +8,7 @@ import argparse
 from renewal.bundling import DEFAULT_TIME_LIMIT
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """``renewal bundle SOURCE --out PLAN [--max-size K] [--rate R] [--time-limit S] [--lang zh|en]``;
     ``common``: the options every subcommand takes (``--lang``)."""
     bundle = sub.add_parser("bundle", parents=[common],

@@ -71,7 +71,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """``renewal cases [--format table|json]``."""
     cases = sub.add_parser("cases", parents=[common], help="compute the paper's reference cases")
     cases.add_argument("--format", choices=("table", "json"), default="table")

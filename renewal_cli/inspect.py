@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """``renewal inspect FILE... [--format json]``."""
     parser = sub.add_parser("inspect", parents=[common], help="show what the batch reads from workbooks")
     parser.add_argument("files", nargs="+", metavar="FILE", help="workbooks (.xlsx, .xlsm)")

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """``renewal template build [--out DIR] [--workers N]``."""
     template = sub.add_parser("template", parents=[common], help="generate the workbook templates and samples")
     actions = template.add_subparsers(dest="action", required=True)

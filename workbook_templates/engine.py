@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from openpyxl import Workbook, load_workbook
@@ -111,8 +112,8 @@ def excel_own_irr(values: object, guess: object = None) -> object:
     from renewal.returns import excel_irr
     from xl_addin.cells import NO_NUMBER, as_grid, number
 
-    cells = [v for row in as_grid(values) for v in row if type(v) in (int, float)]
-    rate = excel_irr(cells, number("guess", guess, 0.1))
+    cells = [v for row in as_grid(values) for v in row if isinstance(v, int | float) and not isinstance(v, bool)]
+    rate = excel_irr(cells, float(number("guess", guess, 0.1)))
     return NO_NUMBER if math.isnan(rate) else rate
 
 
@@ -151,7 +152,7 @@ def _python_value(value: object) -> CellValue:
         value = value.item()
     if isinstance(value, float):
         return value + 0.0  # no negative zero in a cell
-    return value
+    return cast(CellValue, value)  # a number, a text or a truth value: what else the engine gives
 
 
 def formula_cells(book: Workbook) -> Iterator[tuple[str, str, str]]:
@@ -170,7 +171,7 @@ def lean_copy(book: Workbook) -> Workbook:
     reads. Styles and empty input cells are left out (an absent cell is empty, as before),
     which makes the formula engine faster on the templates' wide input tables."""
     lean = Workbook()
-    lean.remove(lean.active)
+    lean.remove(lean.worksheets[0])  # the sheet a new workbook comes with
     for ws in book.worksheets:
         target = lean.create_sheet(ws.title)
         for row in ws.iter_rows():
@@ -214,10 +215,10 @@ def recalculate(book: Workbook) -> Values:
         if grid is None:
             raise KeyError(f"{sheet}!{ref}: the formula engine gave no value")
         flat = grid.ravel()
-        cells = cells_of(ref)
-        if flat.size not in (1, len(cells)):
-            raise ValueError(f"{sheet}!{ref}: {flat.size} values for {len(cells)} cells")
-        for i, cell in enumerate(cells):
+        targets = cells_of(ref)
+        if flat.size not in (1, len(targets)):
+            raise ValueError(f"{sheet}!{ref}: {flat.size} values for {len(targets)} cells")
+        for i, cell in enumerate(targets):
             values[(sheet, cell)] = _python_value(flat[i % flat.size])
     return values
 

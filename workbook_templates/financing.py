@@ -89,7 +89,7 @@ def add_financing_sheet(wb: Workbook, filling: Filling) -> Worksheet:
 
 
 def _caption(ws: Worksheet, row: int, key: str, **fields: object) -> None:
-    styles.CAPTION.apply(ws.cell(row, 1, bilingual("financing", key, **fields)))
+    styles.CAPTION.apply(ws.cell(row, 1, texts("financing", key, **fields).both()))
     ws.merge_cells(area(row, 1, row, len(TABLE.columns)))
 
 

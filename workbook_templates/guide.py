@@ -63,7 +63,8 @@ class _Writer:
     def legend(self) -> None:
         self.heading(*texts("guide", "legend"))
         for key, look in LEGEND.items():
-            self.line(*texts("guide", key), look=look)
+            entry = texts("guide", key)
+            self.line(entry.zh, entry.en, look=look)
 
     def patterns(self) -> None:
         self.heading(*texts("guide", "patterns"))

@@ -75,7 +75,7 @@ def amount_as_text() -> Broken:
     rows[i] = replace(rows[i], amount=text)
     wb = project_book(replace(filling, renovation=tuple(rows)), RUNTIME)
     sheet, cell = table_cell(contract.RENOVATION_TABLE, i, "amount")
-    return Broken("zhenwumiao_amount_as_text.xlsx", "zhenwumiao_wuli_3", filling.fields["project_id"], wb, [
+    return Broken("zhenwumiao_amount_as_text.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]), wb, [
         Defect("NOT_A_NUMBER", "error", sheet, cell, "tblRenovation[amount]", text,
                "改造成本金额以文本“约600”填写，SUMIF 忽略它，So 显示为已平衡",
                "a renovation cost typed as the text “约600”: SUMIF skips it and So looks balanced")])
@@ -98,7 +98,7 @@ def site_sheet_missing() -> Broken:
     defects.append(Defect("NAME_MISSING", "error", sheet, None, contract.SITE_TABLE.name, None,
                           "Site 工作表被删除，表格 tblSite 随之消失",
                           "the Site sheet was deleted, and the table tblSite with it"))
-    return Broken("heyuan_site_sheet_missing.xlsx", "heyuan_community", filling.fields["project_id"], wb, defects)
+    return Broken("heyuan_site_sheet_missing.xlsx", "heyuan_community", str(filling.fields["project_id"]), wb, defects)
 
 
 def payback_typed_over() -> Broken:
@@ -107,7 +107,7 @@ def payback_typed_over() -> Broken:
     wb = project_book(filling, RUNTIME)
     sheet, cell = address_of(wb, "res_payback_years")
     wb[sheet][cell].value = 6
-    return Broken("zhenwumiao_payback_typed_over.xlsx", "zhenwumiao_wuli_3", filling.fields["project_id"], wb, [
+    return Broken("zhenwumiao_payback_typed_over.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]), wb, [
         Defect("RESULT_TYPED_OVER", "error", sheet, cell, "res_payback_years", 6,
                "静态回收期的公式被手工输入的 6 覆盖（计算值为 6.25）",
                "the payback's formula was replaced by a typed 6 (it computes to 6.25)")])
@@ -133,7 +133,7 @@ def stale_cached_results() -> Broken:
             defects.append(Defect("RESULT_MISMATCH", "error", sheet, stale[0], result.defined_name,
                                   before[(sheet, stale[0])], "运营收入修改后未重新计算：缓存结果过期",
                                   "operating revenue changed after the last calculation: the cached result is stale"))
-    return Broken("jinsong_stale_cached_results.xlsx", "jinsong_north", filling.fields["project_id"], wb, defects,
+    return Broken("jinsong_stale_cached_results.xlsx", "jinsong_north", str(filling.fields["project_id"]), wb, defects,
                   cached=before)
 
 
@@ -157,7 +157,7 @@ def sources_not_uses() -> Broken:
     wb = project_book(replace(filling, financing=financing), RUNTIME)
     sheet, cell = address_of(wb, "res_sources_total")
     total = float(sum(s.amount for s in financing))
-    return Broken("jinsong_sources_not_uses.xlsx", "jinsong_north", filling.fields["project_id"], wb, [
+    return Broken("jinsong_sources_not_uses.xlsx", "jinsong_north", str(filling.fields["project_id"]), wb, [
         Defect("SOURCES_USES_MISMATCH", "error", sheet, cell, "res_sources_total", total,
                "银行贷款误填为 1800（应为 2000）：资金来源合计 7500 比改造成本 7700 少 200",
                "the bank loan typed as 1,800 instead of 2,000: the sources add up to 7,500, "
@@ -178,7 +178,8 @@ def special_bond_not_covered() -> Broken:
     wb = project_book(replace(filling, financing=(equity, BOND)), RUNTIME)
     service = debt_service(BOND.amount, BOND.rate, BOND.term, BOND.grace_years, BOND.method)
     dscr_at, coverage_at = address_of(wb, "res_min_dscr"), address_of(wb, "res_coverage_ratio")
-    return Broken("zhenwumiao_special_bond_not_covered.xlsx", "zhenwumiao_wuli_3", filling.fields["project_id"], wb, [
+    return Broken("zhenwumiao_special_bond_not_covered.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]),
+                  wb, [
         Defect("DSCR_BELOW_ONE", "warning", *dscr_at, "res_min_dscr", min_dscr(sk, service),
                "到期一次还本：第10年还本付息 606.1，远超当年运营盈余 96",
                "principal at maturity: year 10's debt service of 606.1 is far beyond the year's surplus of 96"),

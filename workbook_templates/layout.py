@@ -11,14 +11,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, TypedDict
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.cell import absolute_coordinate, range_boundaries
+from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -84,14 +87,15 @@ def new_book(identity: Identity, title: str) -> Workbook:
     if identity.runtime not in contract.RUNTIMES:
         raise ValueError(f"runtime: must be one of {', '.join(contract.RUNTIMES)}, got {identity.runtime!r}")
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the sheet a new workbook comes with
     wb.properties.creator = "renewal-balance"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = FIXED_CREATED
     wb.calculation.fullCalcOnLoad = False
     wb.calculation.calcId = CALC_ID
     for key, value in identity.properties.items():
-        wb.custom_doc_props.append(StringProperty(name=key, value=value))
+        wb.custom_doc_props.append(  # type: ignore[attr-defined]  # openpyxl has it; types-openpyxl does not
+            StringProperty(name=key, value=value))
     return wb
 
 
@@ -130,8 +134,9 @@ def cells_of(ref: str) -> list[str]:
     >>> cells_of("D5:E6"), cells_of("$C$9")
     (['D5', 'E5', 'D6', 'E6'], ['C9'])
     """
-    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-    return [cell_ref(r, c) for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
+    cells = CellRange(ref.replace("$", ""))
+    return [cell_ref(r, c) for r in range(cells.min_row, cells.max_row + 1)
+            for c in range(cells.min_col, cells.max_col + 1)]
 
 
 def area(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
@@ -168,7 +173,15 @@ def add_table(ws: Worksheet, table: contract.Table, header_row: int, first_col: 
     return area(header_row + 1, first_col, header_row + table.rows, last_col)
 
 
-def _messages(hint: Text) -> dict[str, object]:
+class _Messages(TypedDict):
+    prompt: str
+    error: str
+    allow_blank: bool
+    showErrorMessage: bool
+    showInputMessage: bool
+
+
+def _messages(hint: Text) -> _Messages:
     """A data validation's input message and error text, in both languages (Excel allows 255 characters)."""
     text = "\n".join(h for h in hint if h)[:255]
     return {"prompt": text, "error": text, "allow_blank": True, "showErrorMessage": True,
@@ -185,22 +198,22 @@ def list_validation(ws: Worksheet, ref: str, list_name: str, hint: Text) -> None
 def number_validation(ws: Worksheet, ref: str, hint: Text, *, whole: bool = False,
                       minimum: float | None = None, maximum: float | None = None) -> None:
     """Numbers only (whole or decimal), within the bounds that are given."""
-    if minimum is None and maximum is None:
-        operator, bounds = "between", (-1e15, 1e15)
-    elif maximum is None:
-        operator, bounds = "greaterThanOrEqual", (minimum,)
-    elif minimum is None:
-        operator, bounds = "lessThanOrEqual", (maximum,)
+    operator: Literal["between", "greaterThanOrEqual", "lessThanOrEqual"]
+    if minimum is not None and maximum is not None:
+        operator, formula1, formula2 = "between", _number(minimum), _number(maximum)
+    elif minimum is not None:
+        operator, formula1, formula2 = "greaterThanOrEqual", _number(minimum), None
+    elif maximum is not None:
+        operator, formula1, formula2 = "lessThanOrEqual", _number(maximum), None
     else:
-        operator, bounds = "between", (minimum, maximum)
-    formulas = {f"formula{i}": _number(b) for i, b in enumerate(bounds, start=1)}
-    dv = DataValidation(type="whole" if whole else "decimal", operator=operator, **formulas,
-                        **_messages(hint))
+        operator, formula1, formula2 = "between", _number(-1e15), _number(1e15)
+    dv = DataValidation(type="whole" if whole else "decimal", operator=operator, formula1=formula1,
+                        formula2=formula2, **_messages(hint))
     dv.add(ref)
     ws.add_data_validation(dv)
 
 
-def _number(value: float | None) -> str:
+def _number(value: float) -> str:
     return f"{value:g}"
 
 
@@ -220,9 +233,9 @@ def lines_needed(text: str, width: float) -> int:
     return sum(max(1, math.ceil(display_width(line) / capacity)) for line in str(text).split("\n"))
 
 
-def fit_height(ws: Worksheet, row: int, text_widths: Iterable[tuple[str, float]]) -> None:
+def fit_height(ws: Worksheet, row: int, text_widths: Iterable[tuple[object, float]]) -> None:
     """Make ``row`` tall enough for each (text, width in characters) it holds (one line: the default height)."""
-    lines = max((lines_needed(t, w) for t, w in text_widths if t), default=1)
+    lines = max((lines_needed(str(t), w) for t, w in text_widths if t), default=1)
     if lines > 1:
         ws.row_dimensions[row].height = lines * LINE_HEIGHT + 2
 
@@ -244,5 +257,7 @@ def landscape_fit_width(ws: Worksheet, print_area: str | None = None, pages_wide
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = pages_high
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
     ws.sheet_properties.pageSetUpPr.fitToPage = bool(pages_wide or pages_high)
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)

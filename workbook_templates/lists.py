@@ -7,24 +7,27 @@ name of a chosen code with ``INDEX``/``MATCH`` and no add-in.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
+
 from openpyxl import Workbook
 
 from renewal.codes import city_codes, counts_in_renovation_surplus, kind_codes, name_of, source_codes
 from renewal.financing import financing_name, repayment_methods, source_kinds
-from renewal.language import LANGS
+from renewal.language import LANGS, Text
 from renewal.patterns import PATTERN_CODES, pattern_name
 from workbook_templates import contract, styles
 from workbook_templates.layout import area, define, header, protect, set_widths, texts
 
-LANG_LABELS = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+LANG_LABELS = {"zh": Text("中文", "Chinese"), "en": Text("英文", "English")}
 
 
-def _source(code: str) -> tuple[str, str]:
-    zh, en = (name_of("source", code, lang) for lang in LANGS)
+def _source(code: str) -> Text:
+    zh, en = name_of("source", code, "zh"), name_of("source", code, "en")
     if counts_in_renovation_surplus(code):
-        return zh, en
+        return Text(zh, en)
     not_in_ro = texts("lists", "not_in_ro")
-    return f"{zh}（{not_in_ro.zh}）", f"{en} ({not_in_ro.en})"
+    return Text(f"{zh}（{not_in_ro.zh}）", f"{en} ({not_in_ro.en})")
 
 
 def code_lists() -> dict[str, tuple[tuple[str, str, str], ...]]:
@@ -35,32 +38,29 @@ def code_lists() -> dict[str, tuple[tuple[str, str, str], ...]]:
     >>> code_lists()["city"][2]
     ('Guangzhou', '广州', 'Guangzhou')
     """
-    def named(table: str, codes: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
-        return tuple((c, *(name_of(table, c, lang) for lang in LANGS)) for c in codes)
+    def named(codes: Iterable[str], name: Callable[[str, str], str]) -> tuple[tuple[str, str, str], ...]:
+        return tuple((c, name(c, "zh"), name(c, "en")) for c in codes)
 
     return {
-        "pattern": tuple((c, *(pattern_name(c, lang) for lang in LANGS)) for c in PATTERN_CODES),
-        "city": named("city", city_codes()),
-        "source": tuple((c, *_source(c)) for c in source_codes()),
-        "kind": named("kind", kind_codes()),
-        "lang": tuple((c, *LANG_LABELS[c]) for c in LANGS),
-        "fin_kind": tuple((c, *(financing_name("kind", c, lang) for lang in LANGS)) for c in source_kinds()),
-        "fin_method": tuple((c, *(financing_name("method", c, lang) for lang in LANGS)) for c in repayment_methods()),
+        "pattern": named(PATTERN_CODES, pattern_name),
+        "city": named(city_codes(), partial(name_of, "city")),
+        "source": tuple((c, _source(c).zh, _source(c).en) for c in source_codes()),
+        "kind": named(kind_codes(), partial(name_of, "kind")),
+        "lang": tuple((c, LANG_LABELS[c].zh, LANG_LABELS[c].en) for c in LANGS),
+        "fin_kind": named(source_kinds(), partial(financing_name, "kind")),
+        "fin_method": named(repayment_methods(), partial(financing_name, "method")),
     }
 
 
-def label(zh: str, en: str) -> str:
-    """One cell's label in both languages: ``"广州 / Guangzhou"``, or one when they are equal."""
-    return zh if zh == en else f"{zh} / {en}"
 
 
-def code_hint(name: str) -> tuple[str, str]:
+def code_hint(name: str) -> Text:
     """A drop-down's input message: each code with its Chinese label (codes are English already).
 
     >>> code_hint("kind")
-    ('revenue 收益；cost 成本', '')
+    Text(zh='revenue 收益；cost 成本', en='')
     """
-    return "；".join(f"{code} {zh}" for code, zh, _ in code_lists()[name]), ""
+    return Text("；".join(f"{code} {zh}" for code, zh, _ in code_lists()[name]), "")
 
 
 def add_lists_sheet(wb: Workbook) -> None:
@@ -71,7 +71,7 @@ def add_lists_sheet(wb: Workbook) -> None:
         header(ws, 1, col, (name, f"{name}_label"))
         for i, (code, zh, en) in enumerate(pairs, start=2):
             styles.LABEL.apply(ws.cell(i, col, code))
-            styles.LABEL.apply(ws.cell(i, col + 1, label(zh, en)))
+            styles.LABEL.apply(ws.cell(i, col + 1, Text(zh, en).both()))
         last = len(pairs) + 1
         define(wb, f"list_{name}", ws, area(2, col, last, col))
         define(wb, f"list_{name}_label", ws, area(2, col + 1, last, col + 1))

@@ -8,7 +8,7 @@ so the batch never depends on a cell address.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -79,7 +79,8 @@ PAPER_METRICS = {
 def _field_hint(field: contract.Field) -> Text:
     parts = [texts("field", "required")] if field.required else []
     if field.minimum is not None and field.maximum is not None:
-        low, high = field.minimum, field.maximum
+        low: float | str = field.minimum
+        high: float | str = field.maximum
         if field.kind == "rate":
             low, high = f"{low:.0%}", f"{high:.0%}"
         parts.append(texts("field", "range", low=low, high=high))
@@ -162,7 +163,7 @@ def _paper_block(ws: Worksheet, paper: Sequence[PaperFigure], row: int) -> None:
 
 
 def _table_sheet(wb: Workbook, key: str, table: contract.Table, captions: Sequence[str],
-                 widths: dict[int, float]) -> Worksheet:
+                 widths: Mapping[int, float]) -> Worksheet:
     """A sheet holding one contract table: title, captions (row 3), the table (row 4 on)."""
     ws = wb.create_sheet(contract.SHEETS[key])
     title_rows(ws, contract.SHEETS[key], min(len(widths), 8))
@@ -191,7 +192,7 @@ def _data_area(table: contract.Table, first: str, last: str | None = None) -> st
     return area(FIRST_ROW, _column(table, first), FIRST_ROW + table.rows - 1, _column(table, last or first))
 
 
-def _fill_rows(ws: Worksheet, table: contract.Table, rows: Sequence[Sequence[object]]) -> None:
+def _fill_rows(ws: Worksheet, table: contract.Table, rows: Sequence[Sequence[str | float | None]]) -> None:
     """Input cells of every data row of ``table``, filled from ``rows`` where given."""
     if len(rows) > table.rows:
         raise ValueError(f"{table.name}: {len(rows)} rows exceed its capacity of {table.rows}")

@@ -392,7 +392,7 @@ def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
     bars.x_axis.delete = bars.y_axis.delete = False
     bars.legend.position = "b"
     bars += line
-    bars.width, bars.height = CHART_SIZE
+    bars.width, bars.height = CHART_SIZE  # type: ignore[assignment]  # centimetres; types-openpyxl says int
     ws.add_chart(bars, cell_ref(anchor_row, 1))
 
 

@@ -83,7 +83,7 @@ def respell(wb: Workbook, runtime: str) -> None:
         for row in ws.iter_rows():
             for cell in row:
                 value = cell.value
-                if isinstance(value, ArrayFormula) and calls_renewal(value.text):
+                if isinstance(value, ArrayFormula) and value.text is not None and calls_renewal(value.text):
                     cell.value = ArrayFormula(value.ref, spell(value.text, runtime))
                 elif cell.data_type == "f" and isinstance(value, str) and calls_renewal(value):
                     cell.value = ArrayFormula(cell.coordinate, spell(value, runtime))

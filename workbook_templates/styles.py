@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
 
@@ -61,12 +61,15 @@ class Look:
     horizontal: str | None = None
     border: bool = False
 
-    def apply(self, cell: Cell, number_format: str | None = None) -> Cell:
+    def apply(self, cell: Cell | MergedCell, number_format: str | None = None) -> Cell | MergedCell:
         """Give ``cell`` this look (and ``number_format``, a key of :data:`NUMBER_FORMATS`)."""
-        known = _APPLIED.setdefault(cell.parent.parent, {})
+        book = cell.parent.parent
+        if book is None:
+            raise ValueError("a look applies to a cell of a workbook's sheet")
+        known = _APPLIED.setdefault(book, {})
         key = (id(self), number_format)
         if key in known:  # openpyxl registers a style by hashing it: do it once per workbook
-            cell._style = copy(known[key])
+            cell._style = copy(known[key])  # type: ignore[union-attr]  # openpyxl's own, not in its stubs
             return cell
         cell.font = self.font
         if self.fill is not None:
@@ -77,7 +80,7 @@ class Look:
             cell.border = Border(left=_RULE, right=_RULE, top=_RULE, bottom=_RULE)
         if number_format is not None:
             cell.number_format = NUMBER_FORMATS[number_format]
-        known[key] = copy(cell._style)
+        known[key] = copy(cell._style)  # type: ignore[union-attr]  # as above
         return cell
 
 

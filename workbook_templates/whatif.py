@@ -14,6 +14,8 @@ opens a file, and would show ``#NAME?`` instead of the cached values).
 
 from __future__ import annotations
 
+from typing import Any
+
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import SeriesLabel
@@ -63,7 +65,7 @@ SENSITIVITY_FORMATS = ("text", "money", "money", "money", "rate")
 RISK_FORMATS = ("rate", "money", "money", "money", "rate", "years", "years")
 
 
-def _data() -> dict:
+def _data() -> dict[str, Any]:
     return load_data("workbook_templates", "whatif.toml")
 
 
@@ -257,7 +259,7 @@ def _tornado(ws: Worksheet, anchor_row: int, table_row: int, data_row: int) -> N
     chart.y_axis.title = bilingual("whatif", "tornado_axis")
     chart.y_axis.number_format = "#,##0"
     chart.legend.position = "b"
-    chart.width, chart.height = CHART_SIZE
+    chart.width, chart.height = CHART_SIZE  # type: ignore[assignment]  # centimetres; types-openpyxl says int
     ws.add_chart(chart, cell_ref(anchor_row, LABEL_COL))
 
 

@@ -7,7 +7,13 @@ alike (none imports another's definitions, so any may be imported first).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from xlwings import arg
+
+CellFunction = TypeVar("CellFunction", bound=Callable[..., Any])
+"""An Excel function (its arguments are whatever Excel passes)."""
 
 CATEGORY = "Renewal 老旧小区更新"
 
@@ -18,7 +24,7 @@ HORIZON_DOC = "Years to count (default: up to the last filled year); one, or one
 LANG_DOC = 'Language of the text: "zh" (default) or "en"'
 
 
-def cash_flow_arguments(function):
+def cash_flow_arguments(function: CellFunction) -> CellFunction:
     """The So, Sk and horizon parameters every cash-flow function shares, described once."""
     for name, options in (("horizon", {"doc": HORIZON_DOC}),
                           ("operating_surpluses", {"ndim": 2, "doc": SK_DOC}),

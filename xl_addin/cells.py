@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import chain
+from typing import cast
 
 import numpy as np
 
@@ -193,8 +194,8 @@ def _one_plain_row(renovation_surplus: object, operating_surpluses: object,
     last = len(row)
     while last and row[last - 1] is None:
         last -= 1
-    values = [0.0 if v is None else float(v) for v in row]
-    return float(so), values, last, True
+    values = [0.0 if v is None else float(cast(float, v)) for v in row]  # numbers: checked above
+    return float(cast(float, so)), values, last, True
 
 
 def year_rows(name: str, value: object, one_project: bool) -> float | np.ndarray:
@@ -217,7 +218,8 @@ def year_rows(name: str, value: object, one_project: bool) -> float | np.ndarray
     if one_project and grid.shape[0] > 1:
         raise RenewalInputError(f"{name}: one project takes one row (or column) of years, "
                                 f"got {grid.shape[0]} rows")
-    return np.nan_to_num(grid, nan=0.0)
+    amounts: np.ndarray = np.nan_to_num(grid, nan=0.0)
+    return amounts
 
 
 def excel_numbers(values: object, never: str = NOT_AVAILABLE, none: str = NO_NUMBER) -> object:

@@ -22,6 +22,7 @@ from xlwings import arg, func
 
 from renewal import bundling, cashflow, fit, patterns, returns, stages
 from renewal.errors import RenewalInputError
+from renewal.inputs import as_flows
 from renewal.language import check_lang
 from xl_addin import cells
 from xl_addin.arguments import CATEGORY, LANG_DOC, SO_DOC, cash_flow_arguments
@@ -157,9 +158,8 @@ def irr_warning(renovation_surplus, operating_surpluses, horizon=None, lang=None
     ("Where the flows have several IRRs, a warning listing every IRR above -100% and pointing to NPV "
      "and MIRR; else a short note: the one IRR, or none (an empty year counts 0).")
     language = check_lang(cells.text("lang", lang))
-    so, sk, h, one = cells.flows(renovation_surplus, operating_surpluses, horizon)
-    found = returns.irrs(so, sk, h)
-    return cells.column([returns.irrs_note(rates, language) for rates in ([found] if one else found)])
+    so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
+    return cells.column([returns.irrs_note(rates, language) for rates in returns.irrs_of(as_flows(so, sk, h))])
 
 
 @func(category=CATEGORY)
@@ -189,9 +189,9 @@ def required_annual_surplus(renovation_surplus, years, rate=None):
 def balance_status(renovation_surplus, operating_surpluses, rate=None, horizon=None, lang=None):
     """Balanced at the renovation stage / in operation year N / not within N years (in Chinese or English)."""
     language = check_lang(cells.text("lang", lang))
-    so, sk, h, one = cells.flows(renovation_surplus, operating_surpluses, horizon)
+    so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
     status = stages.balance_status(so, sk, cells.number("rate", rate, 0.0), h)
-    statuses = [status] if one and not isinstance(status, list) else status
+    statuses = status if isinstance(status, list) else [status]
     return cells.column([s.text(language) for s in statuses])
 
 
@@ -205,7 +205,7 @@ def package_balance(renovation_surpluses, operating_npvs=None):
     return stages.package_balance(so, ops)
 
 
-def _fit_table(site):
+def _fit_table(site: object) -> tuple[dict[str, list[float | None]], int]:
     table = cells.site_table(site)
     return table, len(next(iter(table.values()), [None]))
 
@@ -268,8 +268,9 @@ def policy_guidance(pattern, lang=None):
 def pattern_name(pattern, lang=None):
     """The Chinese or English name of a pattern code (a range of codes spills a column)."""
     language = check_lang(cells.text("lang", lang))
-    codes = [c for row in cells.texts("pattern", pattern) for c in row]
-    if any(c is None for c in codes):
+    cells_read = [c for row in cells.texts("pattern", pattern) for c in row]
+    codes = [c for c in cells_read if c is not None]
+    if len(codes) != len(cells_read):
         raise RenewalInputError("pattern: has empty cells")
     return cells.column([patterns.pattern_name(c, language) for c in codes])
 
@@ -282,7 +283,8 @@ BUNDLE_TIME_LIMIT = 10.0
 
 def _bundle_rows(labels: list[str | None], values: np.ndarray) -> list[int]:
     """The rows that hold a project (an id and an NPV), ids unique; rows with neither are skipped."""
-    used, seen = [], {}
+    used: list[int] = []
+    seen: dict[str, int] = {}
     for i, (label, value) in enumerate(zip(labels, values.tolist(), strict=True)):
         if label is None and np.isnan(value):
             continue

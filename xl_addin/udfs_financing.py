@@ -27,7 +27,8 @@ def _years(name: str, value: object) -> np.ndarray:
     grid = cells.numbers(name, value)
     if grid.ndim == 2 and grid.shape[1] == 1 and grid.shape[0] > 1:
         grid = grid.T
-    return np.nan_to_num(grid, nan=0.0)
+    years: np.ndarray = np.nan_to_num(grid, nan=0.0)
+    return years
 
 
 def _surpluses(value: object) -> float | np.ndarray:
@@ -90,7 +91,7 @@ def coverage_ratio(operating_surpluses, debt_service, years=None):
     """本息覆盖倍数: the surpluses over the bond's life divided by its principal and interest; #N/A if none due."""
     given = cells.number("years", years, math.nan)
     value = financing.coverage_ratio(_surpluses(operating_surpluses), _years("debt_service", debt_service),
-                                     None if np.isscalar(given) and math.isnan(given) else given)
+                                     None if isinstance(given, float) and math.isnan(given) else given)
     return _none_is_na(np.ravel(value))
 
 
@@ -106,6 +107,6 @@ def equity_irr(equity, operating_surpluses, debt_service, horizon=None, guess=No
     _, sk, h, one = cells.flows(e, operating_surpluses, horizon)
     start = cells.number("guess", guess, math.nan)
     value = financing.equity_irr(e, sk, _years("debt_service", debt_service), h,
-                                 None if np.isscalar(start) and math.isnan(start) else start)
+                                 None if isinstance(start, float) and math.isnan(start) else start)
     values = np.ravel(value)
     return cells.excel_numbers(values[0] if one else values)

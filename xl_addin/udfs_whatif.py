@@ -13,6 +13,8 @@ switching value).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from xlwings import arg, func
 
@@ -23,7 +25,7 @@ from renewal.language import check_lang, message
 from renewal.scenarios import scenarios as appraise_scenarios
 from renewal.sensitivity import sensitivity as sensitivity_of
 from xl_addin import cells
-from xl_addin.arguments import CATEGORY, LANG_DOC, cash_flow_arguments
+from xl_addin.arguments import CATEGORY, LANG_DOC, CellFunction, cash_flow_arguments
 
 RO_DOC = "Ro, renovation-stage revenue (one-off): one cell, or a column with one project per row"
 CO_DOC = "Co, renovation-stage cost (one-off): one cell, or a column with one project per row"
@@ -33,7 +35,7 @@ YEARS_DOC = "Years of operation counted (the horizon); one, or one per project"
 RATE_DOC = "Discount rate per year, e.g. 0.08; one, or one per project"
 
 
-def driver_arguments(function):
+def driver_arguments(function: CellFunction) -> CellFunction:
     """The Ro, Co, Rk, Ck, years and rate parameters the driver functions share, described once."""
     for name, options in (("rate", {"doc": RATE_DOC}), ("years", {"doc": YEARS_DOC}),
                           ("operating_cost", {"ndim": 2, "doc": CK_DOC}),
@@ -44,8 +46,13 @@ def driver_arguments(function):
     return function
 
 
+DriverArguments = tuple[object, object, object, object, object, object]
+"""Ro, Co, Rk, Ck, years and rate, as the model's what-if functions take them."""
+
+
 def _drivers(  # noqa: PLR0917 (the drivers, as the Excel function takes them)
-        renovation_revenue, renovation_cost, operating_revenue, operating_cost, years, rate):
+        renovation_revenue: object, renovation_cost: object, operating_revenue: object, operating_cost: object,
+        years: object, rate: object) -> tuple[DriverArguments, bool]:
     """The six driver arguments as the model takes them, and whether they are one project's."""
     ro = cells.number("renovation_revenue", renovation_revenue)
     co = cells.number("renovation_cost", renovation_cost)
@@ -82,8 +89,8 @@ def sensitivity(  # noqa: PLR0917 (the drivers, as the Excel function takes them
     if not one:
         return cells.excel_numbers(np.atleast_2d(result.switching))
     order = result.ranking(0)
-    figures = cells.excel_numbers(np.stack([result.low[0], result.high[0], result.range[0],
-                                            result.switching[0]], axis=1)[order])
+    figures = cast(list[list[object]], cells.excel_numbers(  # a 2-D array comes back as rows
+        np.stack([result.low[0], result.high[0], result.range[0], result.switching[0]], axis=1)[order]))
     return [[message("driver", DRIVERS[j], language), *row] for j, row in zip(order, figures, strict=True)]
 
 
@@ -106,8 +113,8 @@ def scenarios(  # noqa: PLR0917 (the drivers, as the Excel function takes them)
     if not one:
         raise RenewalInputError("renovation_revenue: SCENARIOS appraises one project; give one cell")
     appraisal = appraise_scenarios(np.nan_to_num(factors, nan=1.0), *args)
-    numbers = cells.excel_numbers(np.stack([appraisal.payback_years, appraisal.npv, appraisal.irr,
-                                            appraisal.subsidy_gap], axis=1))
+    numbers = cast(list[list[object]], cells.excel_numbers(  # a 2-D array comes back as rows
+        np.stack([appraisal.payback_years, appraisal.npv, appraisal.irr, appraisal.subsidy_gap], axis=1)))
     return [["", "", "", "", ""] if blank else [payback, value, rate_of_return, status.text(language), gap]
             for blank, (payback, value, rate_of_return, gap), status
             in zip(empty, numbers, appraisal.status, strict=True)]

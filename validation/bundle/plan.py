@@ -23,10 +23,11 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 from renewal.bundling import DEFAULT_TIME_LIMIT, BundlePlan, plan_bundles
 from renewal.errors import RenewalInputError
-from renewal.language import LANGS
+from renewal.language import Text
 from validation.bundle.sources import BundleSourceError, Projects, read_source, text
 from validation.report.atomic import ReportFolderError, replace_folder
 from validation.report.results import layout
@@ -34,7 +35,49 @@ from validation.report.results import layout
 PLAN_FILES = ("plan.json", "plan.xlsx")
 
 
-def plan_document(projects: Projects, plan: BundlePlan, max_size: int | None, rate: float | None) -> dict:
+class PackageEntry(TypedDict):
+    """One planned package: its number (1..P), district, project ids, NPV and subsidy."""
+
+    package: int
+    district: str
+    projects: list[str]
+    npv: float
+    subsidy: float
+
+
+class Baselines(TypedDict):
+    """The subsidy needed without bundling, and with one package per district."""
+
+    no_bundling: float
+    one_package_per_district: float
+
+
+class ProjectEntry(TypedDict):
+    """One project and the package it is in."""
+
+    project_id: str
+    district: str
+    npv: float
+    package: int
+
+
+class PlanDocument(TypedDict):
+    """plan.json."""
+
+    packages: list[PackageEntry]
+    total_subsidy: float
+    baselines: Baselines
+    optimal: bool
+    gap: float
+    lower_bound: float
+    bundled_projects: int
+    max_size: int | None
+    rate: float | None
+    source: str
+    projects: list[ProjectEntry]
+
+
+def plan_document(projects: Projects, plan: BundlePlan, max_size: int | None, rate: float | None) -> PlanDocument:
     """plan.json's content."""
     ids = projects.ids
     return {
@@ -60,10 +103,10 @@ def _label(key: str, lang: str) -> str:
 
 
 def _both(key: str) -> str:
-    return " / ".join(dict.fromkeys(text("label", key, lang) for lang in LANGS))
+    return Text(text("label", key, "zh"), text("label", key, "en")).both()
 
 
-def write_xlsx(document: dict, path: Path, lang: str) -> None:
+def write_xlsx(document: PlanDocument, path: Path, lang: str) -> None:
     """plan.xlsx: packages, projects and baselines with bilingual headers, and a chart."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
@@ -110,7 +153,7 @@ def write_xlsx(document: dict, path: Path, lang: str) -> None:
     wb.save(path)
 
 
-def _write(folder: Path, document: dict, lang: str) -> None:
+def _write(folder: Path, document: PlanDocument, lang: str) -> None:
     (folder / "plan.json").write_text(layout(document) + "\n", encoding="utf-8")
     write_xlsx(document, folder / "plan.xlsx", lang)
 
@@ -140,7 +183,7 @@ def command(args: argparse.Namespace) -> int:
         projects = read_source(args.source, rate, lang)
         plan = plan_bundles(projects.npv, projects.districts, max_size,
                             DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
-        document = plan_document(projects, plan, max_size, rate)
+        document = plan_document(projects, plan, None if max_size is None else int(max_size), rate)
         path = replace_folder(args.out, lambda folder: _write(folder, document, lang), PLAN_FILES)
     except ReportFolderError as exc:
         print(f"renewal bundle: {text('error', 'cannot_write', lang, reason=exc)}", file=sys.stderr)

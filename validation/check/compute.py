@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from renewal.appraisal import Appraisal, appraise
+from renewal.appraisal import Appraisal, AppraisalRecord, appraise
 from renewal.cashflow import required_annual_surplus
 from renewal.codes import counts_in_renovation_surplus
 from renewal.drivers import DRIVERS, as_drivers
@@ -27,7 +27,7 @@ from renewal.patterns import PATTERN_CODES
 from renewal.risk import loss_probability
 from renewal.sensitivity import switching_values
 from renewal.stages import PackageBalance, package_balances
-from validation.check.financing import Financed, finance
+from validation.check.financing import Financed, FinancingRecord, finance
 from validation.check.inputs import Inputs, numbers
 from workbook_templates.contract import MAX_YEARS
 
@@ -38,6 +38,25 @@ NO_MIRR = "#DIV/0!"
 """What RENEWAL_MIRR shows without a surplus or a deficit, as Excel's MIRR does."""
 IDENTITY_COLUMNS = ("project_id", "project_name", "city", "district", "pattern", "package_id")
 """Project fields a record repeats as they were read."""
+
+
+class ProjectResults(AppraisalRecord, FinancingRecord):
+    """A computed project as results.json holds it (``data/results.schema.json``, ``results``)."""
+
+    project_id: str
+    project_name: str
+    city: str
+    district: str | None
+    pattern: str
+    package_id: str | None
+    entity_investment: float
+    required_annual_surplus: float
+    best_fit_pattern: str | None
+    pattern_scores: dict[str, float]
+    """By pattern code."""
+    switching_values: dict[str, float | None]
+    """By driver code (renewal.drivers.DRIVERS)."""
+    loss_probability: float
 
 
 @dataclass(frozen=True)
@@ -65,13 +84,16 @@ class Computed:
         """The identifying columns of the projects, as lists (a frame row per record is slow)."""
         return {name: self.projects[name].tolist() for name in IDENTITY_COLUMNS}
 
-    def record(self, i: int, lang: str) -> dict[str, object]:
+    def record(self, i: int, lang: str) -> ProjectResults:
         """Project ``i`` as results.json holds it (``None`` for never / no IRR / no MIRR)."""
         identity = {name: values[i] for name, values in self._identities.items()}
         best = self.best_fit[i]
-        return {
-            **identity,
+        return {  # the identity as read: text, as the required fields of a computed project are
+            "project_id": str(identity["project_id"]),
+            "project_name": str(identity["project_name"]),
+            "city": str(identity["city"]),
             "district": _text_or_none(identity["district"]),
+            "pattern": str(identity["pattern"]),
             "package_id": _text_or_none(identity["package_id"]),
             **self.appraisal.record(i, lang),
             "entity_investment": float(self.entity_investment[i]),

@@ -16,6 +16,7 @@ there is no debt, exactly as the template's formulas have it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,16 @@ DEBT_ONLY = ("rate", "term")
 """Columns a loan or bond row must fill."""
 
 
+class FinancingRecord(TypedDict):
+    """A project's financing results as results.json holds them (None: no debt / no IRR)."""
+
+    sources_total: float
+    equity: float
+    min_dscr: float | None
+    coverage_ratio: float | None
+    equity_irr: float | None
+
+
 @dataclass(frozen=True)
 class Financed:
     """Each computed project's financing (arrays in the order of the projects)."""
@@ -59,7 +70,7 @@ class Financed:
     equity_irr: np.ndarray
     min_coverage: np.ndarray
 
-    def record(self, i: int) -> dict[str, float | None]:
+    def record(self, i: int) -> FinancingRecord:
         """Project ``i``'s financing results as results.json holds them (None: no debt / no IRR)."""
         return {"sources_total": float(self.sources_total[i]), "equity": float(self.equity[i]),
                 "min_dscr": _or_none(self.min_dscr[i]), "coverage_ratio": _or_none(self.coverage_ratio[i]),

@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict
 
 from renewal.fit import site_attributes
 from renewal.language import Text, check_lang, load_data, message
@@ -112,6 +113,19 @@ def field_label(name: str | None, lang: str | None = None) -> str:
     return f"{text}（{name}）" if lang == "zh" else f"{text} ({name})"
 
 
+class FindingRecord(TypedDict):
+    """A finding as a report row (results.json's ``findings``)."""
+
+    file: str
+    sheet: str | None
+    cell: str | None
+    field: str | None
+    severity: str
+    code: str
+    message: str
+    value: Scalar
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem (or note) about one file, where possible about one cell.
@@ -144,7 +158,7 @@ class Finding:
         params = {key: value.pick(lang) if isinstance(value, Text) else value for key, value in self.params.items()}
         return template.format(**{**params, "value": display(self.value), "label": field_label(self.field, lang)})
 
-    def record(self, lang: str | None = None) -> dict[str, Scalar]:
+    def record(self, lang: str | None = None) -> FindingRecord:
         """The finding as a report row (the keys of results.json's findings)."""
         return {"file": self.file, "sheet": self.sheet, "cell": self.cell, "field": self.field,
                 "severity": self.severity, "code": self.code, "message": self.message(lang),

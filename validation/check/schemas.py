@@ -15,8 +15,10 @@ from __future__ import annotations
 import importlib
 import string
 import sys
-from functools import cache, partial
+from collections.abc import Callable
+from functools import cache
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,8 +50,12 @@ def _load_pandera() -> tuple[ModuleType, type]:
     return importlib.import_module("pandera.pandas"), typing.Series
 
 
-pa, Series = _load_pandera()
-"""``pandera.pandas`` and ``pandera.typing.Series``."""
+if TYPE_CHECKING:  # the same modules, for the type checker
+    import pandera.pandas as pa
+    from pandera.typing import Series
+else:
+    pa, Series = _load_pandera()
+    """``pandera.pandas`` and ``pandera.typing.Series``."""
 
 CODE_LISTS: dict[str, tuple[str, ...]] = {
     "city": city_codes(), "pattern": PATTERN_CODES, "lang": LANGS,
@@ -77,11 +83,16 @@ SITE_KINDS: dict[str, tuple[float | None, float | None, bool]] = {
 }
 
 
-cell_check = partial(pa.dataframe_check, ignore_na=False)
-"""A check of one frame's rows, each row a cell. ``ignore_na=False``: pandera would
-otherwise let pass any row whose columns are all missing, which no row here is (its
-file and field are always given), and to find such rows it scans the whole frame
-for missing values once per check, the largest cost of validation."""
+RowCheck = Callable[[Any, pd.DataFrame], "pd.Series[bool]"]
+"""A check method: the model class and the frame, to True for each row that passes."""
+
+
+def cell_check(check: RowCheck) -> classmethod[Any, [pd.DataFrame], pd.Series[bool]]:
+    """A check of one frame's rows, each row a cell. ``ignore_na=False``: pandera would
+    otherwise let pass any row whose columns are all missing, which no row here is (its
+    file and field are always given), and to find such rows it scans the whole frame
+    for missing values once per check, the largest cost of validation."""
+    return pa.dataframe_check(ignore_na=False)(check)
 
 
 class Cells(pa.DataFrameModel):
@@ -113,37 +124,37 @@ class TypedCells(Cells):
     maximum: Series[float] = pa.Field(nullable=True)
 
     @cell_check
-    def required_missing(cls, df: pd.DataFrame) -> Series[bool]:
+    def required_missing(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Required cells are filled."""
         return ~(df["required"] & df["value"].isna())
 
     @cell_check
-    def input_error_value(cls, df: pd.DataFrame) -> Series[bool]:
+    def input_error_value(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """No input shows an error value (#REF!, #N/A...): it is neither empty nor a value."""
         return ~df["error"]
 
     @cell_check
-    def input_is_date(cls, df: pd.DataFrame) -> Series[bool]:
+    def input_is_date(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """No date where a number belongs (a date is a number to Excel, not to an amount)."""
         return ~(df["numeric"] & df["date"])
 
     @cell_check
-    def not_a_number(cls, df: pd.DataFrame) -> Series[bool]:
+    def not_a_number(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Text (or TRUE/FALSE) where a number belongs (errors and dates have their own checks)."""
         return ~(df["numeric"] & df["value"].notna() & df["number"].isna() & ~df["error"] & ~df["date"])
 
     @cell_check
-    def not_whole(cls, df: pd.DataFrame) -> Series[bool]:
+    def not_whole(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Years, counts, flags: whole numbers."""
         return ~(df["whole"] & (df["number"] % 1).fillna(0).ne(0))
 
     @cell_check
-    def out_of_range(cls, df: pd.DataFrame) -> Series[bool]:
+    def out_of_range(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Shares 0-1, amounts and counts >= 0, horizon 1-50, rates in (-1, 1)..."""
         return ~((df["number"] < df["minimum"]) | (df["number"] > df["maximum"]))
 
     @cell_check
-    def code_unknown(cls, df: pd.DataFrame) -> Series[bool]:
+    def code_unknown(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Pattern, city, language, kind, source, site attribute key: from their lists."""
         coded = df["codes"].notna() & df["value"].notna() & ~df["error"]
         allowed = {f"{name}:{code}" for name, codes in CODE_LISTS.items() for code in codes}
@@ -154,12 +165,12 @@ class TemplateMeta(Cells):
     """``meta_template_id`` and ``meta_template_version``: a template the batch knows."""
 
     @cell_check
-    def template_unknown(cls, df: pd.DataFrame) -> Series[bool]:
+    def template_unknown(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """The template id is renewal_project."""
         return (df["field"] != "meta_template_id") | (df["value"].astype(str) == TEMPLATE_ID)
 
     @cell_check
-    def version_unsupported(cls, df: pd.DataFrame) -> Series[bool]:
+    def version_unsupported(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """The version is one the batch reads."""
         return (df["field"] != "meta_template_version") | df["value"].astype(str).isin(SUPPORTED_VERSIONS)
 
@@ -179,22 +190,22 @@ class ProjectFields(TypedCells):
     year: Series[float] = pa.Field(nullable=True)
 
     @cell_check
-    def renovation_total_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
+    def renovation_total_mismatch(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """A stated renovation cost total equals the sum of the cost items (to 0.01)."""
         return ~((df["number"] - df["cost_sum"]).abs() > 0.005)
 
     @cell_check
-    def duplicate_project_id(cls, df: pd.DataFrame) -> Series[bool]:
+    def duplicate_project_id(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """No project id appears in two files of the folder."""
         return df["others"].isna()
 
     @cell_check
-    def policy_limit(cls, df: pd.DataFrame) -> Series[bool]:
+    def policy_limit(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Guangzhou: an EXPANSION_SALE adds at most 30% floor area (renewal.policy)."""
         return df["share"].isna()
 
     @cell_check
-    def lease_rent_below_cost(cls, df: pd.DataFrame) -> Series[bool]:
+    def lease_rent_below_cost(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """A bulk lease receives more rent than it pays, every year."""
         return df["year"].isna()
 
@@ -215,18 +226,18 @@ class TableCells(TypedCells):
     first_row: Series[float] = pa.Field(nullable=True)
 
     @cell_check
-    def year_gap(cls, df: pd.DataFrame) -> Series[bool]:
+    def year_gap(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Operation years run from year 1 without gaps (only empty cells before a row's last
         filled year are in the frame)."""
         return ~((df["year"] > 0) & df["value"].isna())
 
     @cell_check
-    def beyond_horizon(cls, df: pd.DataFrame) -> Series[bool]:
+    def beyond_horizon(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """Amounts after the horizon are not counted: say so."""
         return ~((df["year"] > df["horizon"]) & df["value"].notna())
 
     @cell_check
-    def duplicate_key(cls, df: pd.DataFrame) -> Series[bool]:
+    def duplicate_key(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """A site attribute is given once."""
         return df["first_row"].isna()
 
@@ -241,18 +252,18 @@ class StatedResults(Cells):
     agrees: Series[bool]
 
     @cell_check
-    def result_typed_over(cls, df: pd.DataFrame) -> Series[bool]:
+    def result_typed_over(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """A result cell still holds its formula."""
         return df["formula"]
 
     @cell_check
-    def result_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
+    def result_mismatch(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """A calculated result equals the recomputed one."""
         calculated = df["value"].notna() & df["value"].ne(NAME_ERROR)
         return ~(df["formula"] & calculated & df["expected"].notna() & ~df["agrees"])
 
     @cell_check
-    def result_not_calculated(cls, df: pd.DataFrame) -> Series[bool]:
+    def result_not_calculated(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """A result was calculated before the file was saved: it holds a value, and not the
         #NAME? of a program that did not know the renewal functions (Excel without the
         add-in, LibreOffice, WPS)."""
@@ -268,7 +279,7 @@ class DeclaredPattern(Cells):
     threshold: Series[float]
 
     @cell_check
-    def pattern_not_applicable(cls, df: pd.DataFrame) -> Series[bool]:
+    def pattern_not_applicable(cls, df: pd.DataFrame) -> pd.Series[bool]:
         """The site suits the declared pattern (renewal.fit)."""
         return df["applicable"]
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from renewal.stages import PackageBalance
 from validation.check.findings import SEVERITIES, Finding
+
+if TYPE_CHECKING:
+    from validation.check.compute import ProjectResults
 
 STATUSES = ("ok", "invalid", "unreadable")
 """ok: no error (warnings allowed); invalid: read, with errors; unreadable: could not be read safely."""
@@ -42,7 +45,7 @@ class FileReport:
     size: int | None
     status: str
     findings: tuple[Finding, ...]
-    results: dict[str, Any] | None
+    results: ProjectResults | None
 
     def count(self, severity: str) -> int:
         """How many of its findings have this severity."""
@@ -70,6 +73,48 @@ class PackageReport:
 
 Scalar = str | float | bool | None
 """A cell's or a result's value as the report shows it."""
+
+
+class FileCounts(TypedDict):
+    """Files by status."""
+
+    total: int
+    ok: int
+    invalid: int
+    unreadable: int
+
+
+class FindingCounts(TypedDict):
+    """Findings by severity."""
+
+    total: int
+    error: int
+    warning: int
+    info: int
+
+
+class Stats(TypedDict):
+    """Counts of files by status and of findings by severity (results.json's ``stats``)."""
+
+    files: FileCounts
+    findings: FindingCounts
+
+
+class Totals(TypedDict):
+    """The folder's missing money (results.json's ``totals``)."""
+
+    projects: int
+    """Computed projects."""
+    subsidy_gap: float
+    """Their own gaps, summed."""
+    subsidy_gap_pooled: float
+    """The packages' own gaps plus the gaps of the projects in no package."""
+
+
+class SubsidyGaps(Totals):
+    """:class:`Totals`, and by package id its projects' own gaps summed."""
+
+    packages: dict[str, float]
 
 
 class PreviousRun(TypedDict):
@@ -171,14 +216,16 @@ class Report:
         """Every finding, files in order, errors first within a file."""
         return [f for file in self.files for f in file.findings]
 
-    def stats(self) -> dict[str, dict[str, int]]:
+    def stats(self) -> Stats:
         """Counts of files by status and of findings by severity."""
         status = Counter(f.status for f in self.files)
         severity = Counter(f.severity for f in self.findings)
-        return {"files": {"total": len(self.files), **{s: status[s] for s in STATUSES}},
-                "findings": {"total": sum(severity.values()), **{s: severity[s] for s in SEVERITIES}}}
+        return {"files": {"total": len(self.files), "ok": status["ok"], "invalid": status["invalid"],
+                          "unreadable": status["unreadable"]},
+                "findings": {"total": sum(severity.values()), "error": severity["error"],
+                             "warning": severity["warning"], "info": severity["info"]}}
 
-    def subsidy_gaps(self) -> dict[str, object]:
+    def subsidy_gaps(self) -> SubsidyGaps:
         """The missing money: each package's projects' own gaps summed (``packages``, by id), and
         for the folder the projects' own gaps summed and the gap with packages pooled (the
         packages' own gaps plus the gaps of the projects in no package)."""

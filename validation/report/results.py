@@ -3,26 +3,84 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import renewal
-from validation.report.records import Report
+from validation.check.findings import FindingRecord
+from validation.report.records import Report, Stats, Totals
 from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
+
+if TYPE_CHECKING:
+    from validation.check.compute import ProjectResults
 
 SCHEMA_ID = "renewal-batch-results/1"
 
 
+class Tool(TypedDict):
+    """The program that wrote the report."""
+
+    name: str
+    version: str
+
+
+class Template(TypedDict):
+    """The workbook template the batch reads."""
+
+    id: str
+    supported_versions: list[str]
+
+
+class FileRecord(TypedDict):
+    """One workbook in results.json."""
+
+    path: str
+    sha256: str | None
+    size: int | None
+    status: str
+    findings: list[FindingRecord]
+    results: ProjectResults | None
+
+
+class PackageRecord(TypedDict):
+    """One package in results.json."""
+
+    package_id: str
+    files: list[str]
+    project_ids: list[str]
+    renovation_surplus: float
+    npv: float
+    balanced: bool
+    subsidy_gap: float
+    projects_subsidy_gap: float
+
+
+class ResultsDocument(TypedDict):
+    """results.json, as ``data/results.schema.json`` describes it."""
+
+    schema: str
+    tool: Tool
+    template: Template
+    folder: str
+    lang: str
+    generated_at: str
+    stats: Stats
+    totals: Totals
+    files: list[FileRecord]
+    packages: list[PackageRecord]
+
+
 @cache
-def results_schema() -> dict[str, Any]:
+def results_schema() -> dict[str, Any]:  # JSON Schema: any JSON
     """The JSON Schema results.json follows (committed as ``validation/data/results.schema.json``)."""
     text = resources.files("validation").joinpath("data", "results.schema.json").read_text("utf-8")
     return json.loads(text)
 
 
-def document(report: Report) -> dict[str, Any]:
+def document(report: Report) -> ResultsDocument:
     """The report as results.json holds it; messages in the report's language."""
     gaps = report.subsidy_gaps()
     return {
@@ -33,7 +91,8 @@ def document(report: Report) -> dict[str, Any]:
         "lang": report.lang,
         "generated_at": report.generated_at,
         "stats": report.stats(),
-        "totals": {key: gaps[key] for key in ("projects", "subsidy_gap", "subsidy_gap_pooled")},
+        "totals": {"projects": gaps["projects"], "subsidy_gap": gaps["subsidy_gap"],
+                   "subsidy_gap_pooled": gaps["subsidy_gap_pooled"]},
         "files": [
             {"path": f.path, "sha256": f.sha256, "size": f.size, "status": f.status,
              "findings": [x.record(report.lang) for x in f.findings], "results": f.results}
@@ -59,7 +118,7 @@ def write_json(report: Report, path: Path) -> None:
     path.write_text(layout(document(report)) + "\n", encoding="utf-8")
 
 
-def layout(document: dict[str, Any]) -> str:
+def layout(document: Mapping[str, object]) -> str:
     """A JSON object, one line per key, and one line per item of a key's list.
 
     >>> print(layout({"a": 1, "files": [{"x": "中"}, {"x": 2}], "none": []}))
