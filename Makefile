@@ -1,12 +1,12 @@
 # Two commands on a fresh machine (Python 3.11+, git, make):
 #   make run    set up .venv, run the main job on the bundled samples, plan the sample district portfolio
-#   make test   set up .venv, run ruff and the whole test suite (what CI runs)
+#   make test   set up .venv, run ruff, mypy and the whole test suite (what CI runs)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast lint bench wheel templates system-deps test-all clean
+.PHONY: run test test-fast lint typecheck bench wheel templates system-deps test-all clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,12 +20,16 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+# mypy, configured in pyproject.toml ([tool.mypy]): strict for renewal/, xl_addin/ and renewal_cli/.
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
 	$(BIN)/python -m pytest
 
 # The tests not marked slow (tests/conftest.py marks those using the slow session fixtures): for
 # working; `make test` (what CI runs) runs everything.
-test-fast: lint
+test-fast: lint typecheck
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)
@@ -61,4 +65,4 @@ system-deps:
 test-all: system-deps test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -32,8 +32,8 @@ def rebuild(data: bytes, replace: Mapping[str, bytes | None] | None = None,
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             if info.filename in replace:
-                if replace[info.filename] is not None:
-                    target.writestr(info, replace[info.filename])
+                if (content := replace[info.filename]) is not None:
+                    target.writestr(info, content)
             else:
                 target.writestr(info, source.read(info.filename))
         for name, content in add.items():

@@ -56,7 +56,7 @@ class Projects:
 
 def _number(value: object, path: Path, row: int, column: str, lang: str) -> float:
     try:
-        number = float(value) if not isinstance(value, bool) else math.nan
+        number = float(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number):
@@ -127,16 +127,16 @@ def read_report(folder: Path, rate: float | None, lang: str) -> Projects:
 
 def _named(book: object, name: str, path: Path, lang: str) -> tuple[int, list[list[object]]]:
     """The first sheet row of a defined name's range, and its values row by row."""
-    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet.cell_range import CellRange
 
     defined = book.defined_names.get(name)  # type: ignore[attr-defined]
     if defined is None:
         raise BundleSourceError(text("error", "missing_name", lang, path=path, name=name))
     sheet, ref = next(iter(defined.destinations))
-    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-    rows = book[sheet].iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col,  # type: ignore[index]
-                                 values_only=True)
-    return min_row, [list(row) for row in rows]
+    area = CellRange(ref.replace("$", ""))
+    rows = book[sheet].iter_rows(min_row=area.min_row, max_row=area.max_row,  # type: ignore[index]
+                                 min_col=area.min_col, max_col=area.max_col, values_only=True)
+    return area.min_row, [list(row) for row in rows]
 
 
 def read_portfolio(path: Path, rate: float | None, lang: str) -> Projects:

@@ -22,7 +22,7 @@ from validation.check.compute import compute
 from validation.check.financing import findings as financing_findings
 from validation.check.findings import Finding
 from validation.check.inputs import input_findings, prepare
-from validation.read.extract import COLUMNS, DTYPES, Extraction
+from validation.read.extract import COLUMNS, DTYPES, Extraction, Row
 from validation.report.records import FileReport, PackageReport, Report, file_status
 
 
@@ -32,7 +32,7 @@ def folder_frames(extractions: Iterable[Extraction]) -> dict[str, pd.DataFrame]:
     The extractions' rows are consumed: once in the frames they are dropped, so
     the folder's values are held once, not twice.
     """
-    chunks: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+    chunks: dict[str, list[Row]] = {name: [] for name in COLUMNS}
     for ex in extractions:
         for name, rows in ex.rows.items():
             chunks[name].extend(rows)

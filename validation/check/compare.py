@@ -86,7 +86,7 @@ def irr_findings(results: pd.DataFrame, files: Iterable[str], irrs: list[list[fl
     for file, rates, value, modified in zip(files, irrs, npv, mirr, strict=True):
         if len(rates) < 2 or file not in cells.index:
             continue
-        at = cells.loc[file]
+        at = cells.loc[file].to_dict()
         found.append(Finding(file, "IRR_AMBIGUOUS", at["sheet"], at["cell"], "res_irr", at["value"], {
             "irrs": ", ".join(f"{r:.2%}" for r in rates), "npv": display(round(float(value), 2)),
             "mirr": "#DIV/0!" if np.isnan(modified) else f"{modified:.2%}"}))
@@ -98,5 +98,5 @@ def excel_check_findings(results: pd.DataFrame) -> list[Finding]:
     add-in and Excel's own functions differed when it was last calculated."""
     cells = _result_cells(results, "res_excel_check")
     said = cells[cells["value"].map(lambda v: isinstance(v, str) and v.startswith(EXCEL_CHECK_MISMATCH))]
-    return [Finding(file, "EXCEL_CHECK_MISMATCH", row["sheet"], row["cell"], "res_excel_check", row["value"])
+    return [Finding(str(file), "EXCEL_CHECK_MISMATCH", row["sheet"], row["cell"], "res_excel_check", row["value"])
             for file, row in said.iterrows()]

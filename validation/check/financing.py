@@ -136,29 +136,30 @@ def finance(frame: pd.DataFrame, files: list[str], projects: pd.DataFrame, *, so
 
 def findings(financed: Financed, files: list[str], results: pd.DataFrame) -> list[Finding]:
     """The three financing findings, each at its result cell (``results``: the stated results' frame)."""
-    cells = results[results["year"] == 0].set_index(["file", "field"])[["sheet", "cell"]]
+    cells = results[results["year"] == 0]
+    where = {(file, field): (sheet, cell) for file, field, sheet, cell
+             in zip(cells["file"], cells["field"], cells["sheet"], cells["cell"], strict=True)}
 
     def at(i: int, field: str) -> dict[str, str | None]:
-        key = (files[i], field)
-        where = cells.loc[key] if key in cells.index else {"sheet": None, "cell": None}
-        return {"sheet": where["sheet"], "cell": where["cell"], "field": field}
+        sheet, cell = where.get((files[i], field), (None, None))
+        return {"sheet": sheet, "cell": cell, "field": field}
 
     found = []
     gap = financed.sources_total - financed.uses
-    for i in np.flatnonzero(financed.has_sources & (np.abs(gap) > sources_uses_tolerance())):
+    for i in np.flatnonzero(financed.has_sources & (np.abs(gap) > sources_uses_tolerance())).tolist():
         found.append(Finding(files[i], "SOURCES_USES_MISMATCH", **at(i, "res_sources_total"),
                              value=float(financed.sources_total[i]),
                              params={"uses": display(financed.uses[i]), "difference": display(gap[i])}))
     ratios = np.atleast_2d(dscr(financed.operating, financed.debt_service))
     below = np.nan_to_num(ratios, nan=np.inf) < 1.0
-    for i in np.flatnonzero(below.any(axis=1)):
+    for i in np.flatnonzero(below.any(axis=1)).tolist():
         k = int(np.argmax(below[i]))
         found.append(Finding(files[i], "DSCR_BELOW_ONE", **at(i, "res_min_dscr"), value=float(financed.min_dscr[i]),
                              params={"year": k + 1, "dscr": f"{ratios[i, k]:.2f}",
                                      "surplus": display(round(float(financed.operating[i, k]), 1)),
                                      "service": display(round(float(financed.debt_service[i, k]), 1))}))
     source = coverage_minimum()
-    for i in np.flatnonzero(np.nan_to_num(financed.coverage_ratio, nan=np.inf) < financed.min_coverage):
+    for i in np.flatnonzero(np.nan_to_num(financed.coverage_ratio, nan=np.inf) < financed.min_coverage).tolist():
         found.append(Finding(files[i], "COVERAGE_BELOW_MINIMUM", **at(i, "res_coverage_ratio"),
                              value=float(financed.coverage_ratio[i]),
                              params={"minimum": display(financed.min_coverage[i]), "source": source.source}))

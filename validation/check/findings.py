@@ -18,7 +18,7 @@ from typing import TypedDict
 
 from renewal.fit import site_attributes
 from renewal.language import Text, check_lang, load_data, message
-from workbook_templates.contract import PROJECT_FIELDS, RESULTS
+from workbook_templates.contract import PROJECT_FIELDS, RESULTS, Field, Result
 
 SEVERITIES = ("error", "warning", "info")
 """From most to least severe."""
@@ -97,7 +97,7 @@ def field_label(name: str | None, lang: str | None = None) -> str:
     if not name:
         return ""
     lang = check_lang(lang)
-    fields = {f.defined_name: f for f in PROJECT_FIELDS}
+    fields: dict[str, Field | Result] = {f.defined_name: f for f in PROJECT_FIELDS}
     fields.update({r.defined_name: r for r in RESULTS})
     year = _YEAR_COLUMN.match(name)
     if name in fields:
@@ -164,7 +164,7 @@ class Finding:
                 "severity": self.severity, "code": self.code, "message": self.message(lang),
                 "value": json_scalar(self.value)}
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, tuple[int, str], str]:
         """Files in order; within a file, errors first, then by sheet and cell."""
         return (self.file, SEVERITIES.index(self.severity), self.sheet or "",
                 _cell_order(self.cell), self.code)

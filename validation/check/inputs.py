@@ -86,7 +86,7 @@ def _typed(frame: pd.DataFrame, *, required: pd.Series, numeric: pd.Series, whol
     ``range`` and ``expected`` texts its messages show."""
     kinds = frame["value"].map(type, na_action=None)
     out = frame.assign(required=required.astype(bool), number=numbers(frame["value"]),
-                       error=kinds.eq(ErrorValue), date=kinds.eq(DateValue),
+                       error=kinds.to_numpy() == ErrorValue, date=kinds.to_numpy() == DateValue,
                        numeric=numeric.astype(bool),
                        whole=whole.astype(bool), codes=codes.astype(object),
                        minimum=minimum.astype(float), maximum=maximum.astype(float))

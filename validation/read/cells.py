@@ -213,7 +213,7 @@ def _value(kind: str, stored: str | None, *, has_v: bool, inline: etree._Element
             return Cell(stored.strip() in ("1", "true"), has_formula)
         if kind == "d":
             return Cell(serial(stored, context.date1904), has_formula, date=True)
-        return Cell(float(stored), has_formula, date=bool(style) and int(style) in context.dates)
+        return Cell(float(stored), has_formula, date=bool(style and int(style) in context.dates))
     except (ValueError, IndexError) as exc:
         raise PartError(f"单元格 {where} 存储的值“{stored}”不符合其类型 {kind}",
                         f"cell {where}: the stored value {stored!r} does not fit its type {kind}") from exc

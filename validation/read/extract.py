@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,9 @@ from workbook_templates.contract import (
     introduced_after,
 )
 
+Row = tuple[object, ...]
+"""One row of a long frame: its ``COLUMNS``' values."""
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "meta": ("file", "field", "sheet", "cell", "value"),
     "fields": ("file", "field", "sheet", "cell", "value"),
@@ -51,7 +54,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The long frames: one row per cell, each with its file, sheet and cell (A1); and the tables
 each file's reading found (a rule over a table's rows must not read a missing table as empty)."""
-DTYPES = {"row": "int64", "year": "int64", "formula": "bool", "value": object}
+DTYPES: dict[str, str | type[object]] = {"row": "int64", "year": "int64", "formula": "bool", "value": object}
 """Column types of the long frames (text for the columns not listed), also when a frame is empty."""
 
 TABLES: dict[str, tuple[Table, tuple[str, ...], bool]] = {
@@ -128,7 +131,7 @@ class Extraction:
     size: int | None
     readable: bool
     findings: list[Finding] = field(default_factory=list)
-    rows: dict[str, list[tuple]] = field(default_factory=dict)
+    rows: dict[str, list[Row]] = field(default_factory=dict)
     diagnostics: list[str] = field(default_factory=list)
     """What went wrong inside the reader (a traceback), for ``--verbose``; never in a finding."""
 
@@ -205,7 +208,7 @@ class _Reader:
 
     def __init__(self, file: str, book: Workbook) -> None:
         self.file, self.book = file, book
-        self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+        self.rows: dict[str, list[Row]] = {name: [] for name in COLUMNS}
         self.findings: list[Finding] = []
         self.version: object = None
         """The workbook's template version, once its meta cells are read."""
@@ -289,14 +292,14 @@ class _Reader:
                                                  a1(*pos), value, info.formula))
 
 
-def _field(table: Table, column: str, values: dict[str, CellValue]) -> str:
+def _field(table: Table, column: str, values: Mapping[str, object]) -> str:
     """The field a table cell reports as: a site value is known by its key."""
     if table is SITE_TABLE and column == "value" and isinstance(values.get("key"), str):
         return interned(str(values["key"]))
     return interned(f"{table.name}[{column}]")
 
 
-def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[tuple]], list[Finding]]:
+def _contract_rows(file: str, book: Workbook) -> tuple[dict[str, list[Row]], list[Finding]]:
     missing = [n for n in META_NAMES if n not in book.names]
     if missing:
         return {}, [Finding(file, "NOT_A_TEMPLATE", params={"missing": ", ".join(missing)})]

@@ -254,7 +254,7 @@ def open_archive(file: str, data: bytes, limits: Limits) -> tuple[list[Finding],
     if other := _package_kind(file, infos, data):
         return [other], {}
     parts = {}
-    found = []
+    found: list[Finding] = []
     for info in infos:
         try:
             content = parts[info.filename] = unpack(data, info)

@@ -70,9 +70,9 @@ def attribute(element: etree._Element, name: str) -> str | None:
     value = element.get(name)
     if value is not None:
         return value
-    for key, value in element.attrib.items():
+    for key, attribute in element.attrib.items():
         if local(key) == name:
-            return str(value)
+            return str(attribute)
     return None
 
 

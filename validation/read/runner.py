@@ -104,7 +104,7 @@ def _bounded(pool: Executor, chunks: Iterable[list[tuple[int, Loaded]]], limits:
     chunks are in flight.
     """
     chunks = iter(chunks)
-    pending: dict[Future, list[int]] = {}
+    pending: dict[Future[list[Extraction]], list[int]] = {}
 
     def submit(chunk: list[tuple[int, Loaded]]) -> None:
         pending[pool.submit(extract_chunk, [loaded for _, loaded in chunk], limits)] = [i for i, _ in chunk]

@@ -8,8 +8,10 @@ the page to load anything, so it opens offline and stays inert.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from renewal.cashflow import cumulative_balance
 from renewal.drivers import DRIVERS
@@ -95,7 +97,7 @@ def _ratio(value: float | None, missing: str) -> str:
 
 
 def _card(f: FileReport, lang: str) -> str:
-    r = f.results or {}
+    r: Mapping[str, Any] = f.results or {}  # a computed file's results
     name = f"{r['project_name']} ({r['project_id']})"
     irr = r["irr"]
     figures = [

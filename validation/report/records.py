@@ -75,29 +75,9 @@ Scalar = str | float | bool | None
 """A cell's or a result's value as the report shows it."""
 
 
-class FileCounts(TypedDict):
-    """Files by status."""
-
-    total: int
-    ok: int
-    invalid: int
-    unreadable: int
-
-
-class FindingCounts(TypedDict):
-    """Findings by severity."""
-
-    total: int
-    error: int
-    warning: int
-    info: int
-
-
-class Stats(TypedDict):
-    """Counts of files by status and of findings by severity (results.json's ``stats``)."""
-
-    files: FileCounts
-    findings: FindingCounts
+Stats = dict[str, dict[str, int]]
+"""results.json's ``stats``: ``files`` by status and ``findings`` by severity, each with its ``total``
+(a mapping by code, as the report page reads it)."""
 
 
 class Totals(TypedDict):
@@ -220,10 +200,8 @@ class Report:
         """Counts of files by status and of findings by severity."""
         status = Counter(f.status for f in self.files)
         severity = Counter(f.severity for f in self.findings)
-        return {"files": {"total": len(self.files), "ok": status["ok"], "invalid": status["invalid"],
-                          "unreadable": status["unreadable"]},
-                "findings": {"total": sum(severity.values()), "error": severity["error"],
-                             "warning": severity["warning"], "info": severity["info"]}}
+        return {"files": {"total": len(self.files), **{s: status[s] for s in STATUSES}},
+                "findings": {"total": sum(severity.values()), **{s: severity[s] for s in SEVERITIES}}}
 
     def subsidy_gaps(self) -> SubsidyGaps:
         """The missing money: each package's projects' own gaps summed (``packages``, by id), and

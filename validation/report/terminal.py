@@ -36,7 +36,7 @@ def summary(report: Report, lang: str) -> list[str]:
         keys = ("file", "status", "payback_years", "npv", "irr", "best_fit_pattern", "code")
         rows = []
         for f in report.files:
-            r = f.results or {}
+            r = f.results
             first = min(f.findings, key=lambda x: SEVERITIES.index(x.severity), default=None)
             where = f" {first.sheet}!{first.cell}" if first and first.sheet and first.cell else ""
             rows.append([

@@ -11,8 +11,9 @@ and no cell is ever given a formula.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -46,7 +47,7 @@ def _label(key: str, lang: str) -> str:
     return message("column", key, lang, package="validation")
 
 
-def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None = None) -> object:
+def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None = None) -> Cell | str | float | None:
     """What to append for one value: numbers and booleans as themselves (with ``number_format``),
     anything else as text, never a formula.
 
@@ -80,11 +81,11 @@ def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequenc
            widths: Sequence[float], *, formats: Sequence[str | None] = ()) -> None:
     """A sheet of a header and rows; ``formats``: number format per column (None: General)."""
     for j, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(j)].width = width
+        ws.column_dimensions[get_column_letter(j)].width = width  # type: ignore[attr-defined]  # not in the stubs
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
-    titles = [text_cell(ws, text) for text in header]
-    titles = [cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell) for cell in titles]
+    titles = [cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell)
+              for cell in (text_cell(ws, text) for text in header)]
     for cell in titles:
         cell.font = bold
     ws.append(titles)
@@ -93,11 +94,11 @@ def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequenc
     for values in rows:
         ws.append([text_cell(ws, value, number_format) for value, number_format in zip(values, formats, strict=True)])
         last_row += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"  # type: ignore[attr-defined]  # as above
 
 
 def _project_row(f: FileReport, lang: str) -> list[object]:
-    r = f.results or {}
+    r: Mapping[str, Any] = f.results or {}
     values = {**r, "first_surplus": (r.get("operating_surpluses") or [None])[0],
               **{f"switching_{d}": v for d, v in (r.get("switching_values") or {}).items()}}
     status = message("status", f.status, lang, package="validation")
