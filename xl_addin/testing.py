@@ -26,7 +26,7 @@ def use_office_js_runtime() -> None:
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     if "pyodide" not in sys.modules:
         ffi = types.ModuleType("pyodide.ffi")
-        ffi.JsNull = type("JsNull", (), {})  # type: ignore[attr-defined]
+        ffi.JsNull = type("JsNull", (), {})  # type: ignore[attr-defined]  # a stand-in module, built here
         package = types.ModuleType("pyodide")
-        package.ffi = ffi  # type: ignore[attr-defined]
+        package.ffi = ffi  # type: ignore[attr-defined]  # as above
         sys.modules["pyodide"], sys.modules["pyodide.ffi"] = package, ffi

@@ -23,8 +23,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 from renewal import cashflow
 from renewal.errors import RenewalInputError
@@ -125,16 +129,16 @@ def read_report(folder: Path, rate: float | None, lang: str) -> Projects:
     return _projects(path, rows, lang)
 
 
-def _named(book: object, name: str, path: Path, lang: str) -> tuple[int, list[list[object]]]:
+def _named(book: Workbook, name: str, path: Path, lang: str) -> tuple[int, list[list[object]]]:
     """The first sheet row of a defined name's range, and its values row by row."""
     from openpyxl.worksheet.cell_range import CellRange
 
-    defined = book.defined_names.get(name)  # type: ignore[attr-defined]
+    defined = book.defined_names.get(name)
     if defined is None:
         raise BundleSourceError(text("error", "missing_name", lang, path=path, name=name))
     sheet, ref = next(iter(defined.destinations))
     area = CellRange(ref.replace("$", ""))
-    rows = book[sheet].iter_rows(min_row=area.min_row, max_row=area.max_row,  # type: ignore[index]
+    rows = book[sheet].iter_rows(min_row=area.min_row, max_row=area.max_row,
                                  min_col=area.min_col, max_col=area.max_col, values_only=True)
     return area.min_row, [list(row) for row in rows]
 

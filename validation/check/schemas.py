@@ -41,7 +41,7 @@ def _load_pandera() -> tuple[ModuleType, type]:
     were absent; anything that imports dask.dataframe later gets it as usual.
     """
     if "dask.dataframe" not in sys.modules and "pandera.typing.dask" not in sys.modules:
-        sys.modules["dask.dataframe"] = None  # type: ignore[assignment]
+        sys.modules["dask.dataframe"] = None  # type: ignore[assignment]  # None: the import fails (documented)
         try:
             importlib.import_module("pandera.typing.dask")
         finally:

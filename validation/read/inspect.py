@@ -21,7 +21,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, final
 
 from renewal.language import message
 from validation.check.findings import Finding, display
@@ -31,7 +31,51 @@ from validation.read.package import PartError
 from validation.read.workbook import Workbook, a1, interned
 
 
-def inspect_file(path: str | Path, limits: Limits | None = None, lang: str = "en") -> dict[str, Any]:
+class InspectedCell(TypedDict):
+    """One stored cell: its cached value, whether a formula fills it, its cached error value."""
+
+    value: object
+    formula: bool
+    error: str | None
+
+
+class InspectedTable(TypedDict):
+    """One Excel table: its sheet, its range and its column names."""
+
+    sheet: str
+    ref: str
+    columns: list[str]
+
+
+@final  # so that "findings" in a document tells the two kinds apart
+class Inspected(TypedDict):
+    """A workbook the reader could open: defined names, tables, and every stored cell by sheet."""
+
+    file: str
+    names: dict[str, str]
+    tables: dict[str, InspectedTable]
+    sheets: dict[str, dict[str, InspectedCell]]
+
+
+class InspectedFinding(TypedDict):
+    """Why a workbook could not be read."""
+
+    code: str
+    severity: str
+    sheet: str | None
+    cell: str | None
+    message: str
+
+
+@final
+class Unreadable(TypedDict):
+    """A workbook the reader would not or could not open, and why."""
+
+    file: str
+    findings: list[InspectedFinding]
+
+
+def inspect_file(path: str | Path, limits: Limits | None = None, lang: str = "en") -> Inspected | Unreadable:
     """What the reader sees in one workbook, as the JSON document above (``lang``: of the
     findings' messages)."""
     path = Path(path)
@@ -60,12 +104,12 @@ def _json_value(value: object) -> object:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def _unreadable(file: str, findings: list[Finding], lang: str) -> dict[str, Any]:
+def _unreadable(file: str, findings: list[Finding], lang: str) -> Unreadable:
     return {"file": file, "findings": [{"code": f.code, "severity": f.severity, "sheet": f.sheet, "cell": f.cell,
                                         "message": f.message(lang)} for f in findings]}
 
 
-def _text(doc: dict[str, Any], lang: str) -> list[str]:
+def _text(doc: Inspected | Unreadable, lang: str) -> list[str]:
     """The document as lines a person reads."""
     lines = [f"== {doc['file']}"]
     if "findings" in doc:
