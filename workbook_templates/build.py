@@ -34,7 +34,7 @@ from workbook_templates import contract
 from workbook_templates.book import project_book
 from workbook_templates.engine import Values
 from workbook_templates.filling import Filling
-from workbook_templates.invalid import BROKEN
+from workbook_templates.invalid import BROKEN, ManifestEntry
 from workbook_templates.layout import Identity
 from workbook_templates.portfolio import Portfolio, portfolio_book
 from workbook_templates.render import compute, package, render
@@ -75,7 +75,7 @@ class Made:
     path: Path
     data: bytes
     values: Values
-    manifest: dict[str, object] | None = None
+    manifest: ManifestEntry | None = None
 
 
 def jobs() -> list[Job]:

@@ -9,13 +9,15 @@ valid samples in one batch run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from openpyxl import Workbook
 from openpyxl.utils.cell import absolute_coordinate
 
 from renewal.cases import case
 from renewal.financing import FinancingSource, coverage_minimum, coverage_ratio, debt_service, min_dscr
+from renewal.language import Text
 from workbook_templates import contract
 from workbook_templates.book import project_book
 from workbook_templates.engine import Values
@@ -39,8 +41,35 @@ class Defect:
     cell: str | None
     field: str
     value: object
+    what: Text
+    """What was broken, as MANIFEST.json says it (its ``zh`` and ``en``)."""
+
+    def record(self) -> DefectRecord:
+        """The defect as MANIFEST.json holds it."""
+        return {"check": self.check, "severity": self.severity, "sheet": self.sheet, "cell": self.cell,
+                "field": self.field, "value": self.value, "zh": self.what.zh, "en": self.what.en}
+
+
+class DefectRecord(TypedDict):
+    """A defect in MANIFEST.json."""
+
+    check: str
+    severity: str
+    sheet: str
+    cell: str | None
+    field: str
+    value: object
     zh: str
     en: str
+
+
+class ManifestEntry(TypedDict):
+    """A broken file in MANIFEST.json: its name, the sample it was made from, its defects."""
+
+    file: str
+    base_case: str
+    project_id: str
+    defects: list[DefectRecord]
 
 
 @dataclass
@@ -54,10 +83,10 @@ class Broken:
     defects: list[Defect]
     cached: Values | None = field(default=None)
 
-    def manifest(self) -> dict[str, object]:
+    def manifest(self) -> ManifestEntry:
         """The file's entry in MANIFEST.json."""
         return {"file": self.file, "base_case": self.base, "project_id": self.project_id,
-                "defects": [asdict(d) for d in self.defects]}
+                "defects": [d.record() for d in self.defects]}
 
 
 def _case_filling(case_id: str, tag: str, **fields: object) -> Filling:
@@ -77,8 +106,8 @@ def amount_as_text() -> Broken:
     sheet, cell = table_cell(contract.RENOVATION_TABLE, i, "amount")
     return Broken("zhenwumiao_amount_as_text.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]), wb, [
         Defect("NOT_A_NUMBER", "error", sheet, cell, "tblRenovation[amount]", text,
-               "改造成本金额以文本“约600”填写，SUMIF 忽略它，So 显示为已平衡",
-               "a renovation cost typed as the text “约600”: SUMIF skips it and So looks balanced")])
+               Text("改造成本金额以文本“约600”填写，SUMIF 忽略它，So 显示为已平衡",
+                    "a renovation cost typed as the text “约600”: SUMIF skips it and So looks balanced"))])
 
 
 def site_sheet_missing() -> Broken:
@@ -92,12 +121,12 @@ def site_sheet_missing() -> Broken:
     for name in names:
         target = "#REF!" + absolute_coordinate(address_of(wb, name)[1])
         wb.defined_names[name].attr_text = target
-        defects.append(Defect("NAME_BROKEN", "error", sheet, None, name, target, "Site 工作表被删除，名称指向 #REF!",
-                              "the Site sheet was deleted: the name points to #REF!"))
+        defects.append(Defect("NAME_BROKEN", "error", sheet, None, name, target, Text(
+            "Site 工作表被删除，名称指向 #REF!", "the Site sheet was deleted: the name points to #REF!")))
     del wb[sheet]  # and with it the table
     defects.append(Defect("NAME_MISSING", "error", sheet, None, contract.SITE_TABLE.name, None,
-                          "Site 工作表被删除，表格 tblSite 随之消失",
-                          "the Site sheet was deleted, and the table tblSite with it"))
+                          Text("Site 工作表被删除，表格 tblSite 随之消失",
+                               "the Site sheet was deleted, and the table tblSite with it")))
     return Broken("heyuan_site_sheet_missing.xlsx", "heyuan_community", str(filling.fields["project_id"]), wb, defects)
 
 
@@ -109,8 +138,8 @@ def payback_typed_over() -> Broken:
     wb[sheet][cell].value = 6
     return Broken("zhenwumiao_payback_typed_over.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]), wb, [
         Defect("RESULT_TYPED_OVER", "error", sheet, cell, "res_payback_years", 6,
-               "静态回收期的公式被手工输入的 6 覆盖（计算值为 6.25）",
-               "the payback's formula was replaced by a typed 6 (it computes to 6.25)")])
+               Text("静态回收期的公式被手工输入的 6 覆盖（计算值为 6.25）",
+                    "the payback's formula was replaced by a typed 6 (it computes to 6.25)"))])
 
 
 def stale_cached_results() -> Broken:
@@ -131,8 +160,10 @@ def stale_cached_results() -> Broken:
         stale = [c for c in cells_of(ref) if before[(sheet, c)] != after[(sheet, c)]]
         if stale:  # a row of results is reported at its first stale cell
             defects.append(Defect("RESULT_MISMATCH", "error", sheet, stale[0], result.defined_name,
-                                  before[(sheet, stale[0])], "运营收入修改后未重新计算：缓存结果过期",
-                                  "operating revenue changed after the last calculation: the cached result is stale"))
+                                  before[(sheet, stale[0])], Text(
+                                      "运营收入修改后未重新计算：缓存结果过期",
+                                      "operating revenue changed after the last calculation: "
+                                      "the cached result is stale")))
     return Broken("jinsong_stale_cached_results.xlsx", "jinsong_north", str(filling.fields["project_id"]), wb, defects,
                   cached=before)
 
@@ -145,8 +176,9 @@ def half_filled() -> Broken:
                       renovation=(RenovationRow("Lift installation / 加装电梯", "cost", "OTHER", 1200),
                                   RenovationRow("Subsidy / 政府补贴", "revenue", "SUBSIDY", 800)))
     wb = project_book(filling, RUNTIME)
-    defects = [Defect("REQUIRED_MISSING", "error", *address_of(wb, name), name, None, "必填项为空",
-                      "a required field is empty") for name in ("in_city", "in_pattern", "in_horizon")]
+    defects = [Defect("REQUIRED_MISSING", "error", *address_of(wb, name), name, None,
+                      Text("必填项为空", "a required field is empty"))
+               for name in ("in_city", "in_pattern", "in_horizon")]
     return Broken("half_filled_missing_required.xlsx", "", "SH-XH-DRAFT", wb, defects)
 
 
@@ -159,9 +191,9 @@ def sources_not_uses() -> Broken:
     total = float(sum(s.amount for s in financing))
     return Broken("jinsong_sources_not_uses.xlsx", "jinsong_north", str(filling.fields["project_id"]), wb, [
         Defect("SOURCES_USES_MISMATCH", "error", sheet, cell, "res_sources_total", total,
-               "银行贷款误填为 1800（应为 2000）：资金来源合计 7500 比改造成本 7700 少 200",
-               "the bank loan typed as 1,800 instead of 2,000: the sources add up to 7,500, "
-               "200 short of the 7,700 cost")])
+               Text("银行贷款误填为 1800（应为 2000）：资金来源合计 7500 比改造成本 7700 少 200",
+                    "the bank loan typed as 1,800 instead of 2,000: the sources add up to 7,500, "
+                    "200 short of the 7,700 cost"))])
 
 
 BOND = FinancingSource("Special bond / 地方政府专项债", "SPECIAL_BOND", 580, 0.045, 10, 0, "bullet",
@@ -181,12 +213,12 @@ def special_bond_not_covered() -> Broken:
     return Broken("zhenwumiao_special_bond_not_covered.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]),
                   wb, [
         Defect("DSCR_BELOW_ONE", "warning", *dscr_at, "res_min_dscr", min_dscr(sk, service),
-               "到期一次还本：第10年还本付息 606.1，远超当年运营盈余 96",
-               "principal at maturity: year 10's debt service of 606.1 is far beyond the year's surplus of 96"),
+               Text("到期一次还本：第10年还本付息 606.1，远超当年运营盈余 96",
+                    "principal at maturity: year 10's debt service of 606.1 is far beyond the year's surplus of 96")),
         Defect("COVERAGE_BELOW_MINIMUM", "warning", *coverage_at, "res_coverage_ratio", coverage_ratio(sk, service),
-               f"10年运营盈余 960 只覆盖专项债本息 841 的 1.14 倍，低于常见要求 {coverage_minimum().minimum:g}",
-               f"ten years of surplus, 960, cover the bond's 841 of principal and interest 1.14 times, "
-               f"below the {coverage_minimum().minimum:g} commonly required")])
+               Text(f"10年运营盈余 960 只覆盖专项债本息 841 的 1.14 倍，低于常见要求 {coverage_minimum().minimum:g}",
+                    f"ten years of surplus, 960, cover the bond's 841 of principal and interest 1.14 times, "
+                    f"below the {coverage_minimum().minimum:g} commonly required"))])
 
 
 @dataclass(frozen=True)
@@ -200,8 +232,7 @@ class FieldDefect:
     value: object
     check: str
     severity: str
-    zh: str
-    en: str
+    what: Text
     also: tuple[tuple[str, object], ...] = ()
 
     def __call__(self) -> Broken:
@@ -210,7 +241,7 @@ class FieldDefect:
         wb = project_book(filling, RUNTIME)
         name = f"in_{self.field}"
         return Broken(self.file, self.base, str(filling.fields["project_id"]), wb, [
-            Defect(self.check, self.severity, *address_of(wb, name), name, self.value, self.zh, self.en)])
+            Defect(self.check, self.severity, *address_of(wb, name), name, self.value, self.what)])
 
 
 def _guangzhou_added_area() -> int:
@@ -220,23 +251,24 @@ def _guangzhou_added_area() -> int:
 
 RATE_AS_TEXT = FieldDefect(
     "hongyupo_rate_as_text.xlsx", "hongyupo_district", "RATE-TEXT", "discount_rate", "8%", "NOT_A_NUMBER", "error",
-    "折现率以文本“8%”填写：NPV 等结果为 #VALUE!",
-    'the discount rate typed as the text "8%": NPV and others show #VALUE!')
+    Text("折现率以文本“8%”填写：NPV 等结果为 #VALUE!",
+         'the discount rate typed as the text "8%": NPV and others show #VALUE!'))
 UNKNOWN_PATTERN_CODE = FieldDefect(
     "jinsong_unknown_pattern_code.xlsx", "jinsong_north", "BAD-CODE", "pattern", "ACTIVATE", "CODE_UNKNOWN", "error",
-    "更新模式代码“ACTIVATE”不在代码表中（应为 ACTIVATION）",
-    'the pattern code "ACTIVATE" is not a known code (ACTIVATION was meant)')
+    Text("更新模式代码“ACTIVATE”不在代码表中（应为 ACTIVATION）",
+         'the pattern code "ACTIVATE" is not a known code (ACTIVATION was meant)'))
 GUANGZHOU_45PCT = FieldDefect(
     "guangzhou_expansion_45pct_floor_area.xlsx", "zhegong_new_village", "GZ45", "added_floor_area_m2",
-    _guangzhou_added_area(), "POLICY_LIMIT", "warning", "广州扩容出售项目新增地上面积 45%，超过 30% 上限",
-    "an expansion-and-sale project in Guangzhou adds 45% floor area, above the 30% cap",
+    _guangzhou_added_area(), "POLICY_LIMIT", "warning",
+    Text("广州扩容出售项目新增地上面积 45%，超过 30% 上限",
+         "an expansion-and-sale project in Guangzhou adds 45% floor area, above the 30% cap"),
     also=(("city", "Guangzhou"), ("district", "Liwan"), ("project_id", "GZ-LW-EXPANSION45"),
           ("project_name", "广州荔湾区某危旧房扩容出售项目（示例）")))
 PATTERN_NOT_APPLICABLE = FieldDefect(
     "yulin_declared_pattern_not_applicable.xlsx", "yulin_block", "PATTERN", "pattern", "BULK_LEASE",
     "PATTERN_NOT_APPLICABLE", "warning",
-    "申报为统租置换模式（玉林统租店铺），但该场地得分低于 60（最适：街区运营模式）",
-    "declared BULK_LEASE (Yulin leases shops), which scores below 60 on this site (best fit: BLOCK_OPERATION)")
+    Text("申报为统租置换模式（玉林统租店铺），但该场地得分低于 60（最适：街区运营模式）",
+         "declared BULK_LEASE (Yulin leases shops), which scores below 60 on this site (best fit: BLOCK_OPERATION)"))
 
 BROKEN: tuple[Callable[[], Broken], ...] = (
     amount_as_text, RATE_AS_TEXT, site_sheet_missing, UNKNOWN_PATTERN_CODE, payback_typed_over,
