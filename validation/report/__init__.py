@@ -1,0 +1,6 @@
+"""Report: what a run found, as files and on the terminal.
+
+``records`` holds the report's contents (files, findings, results, packages); ``results``
+writes results.json, ``xlsx`` summary.xlsx and ``html`` report.html; ``atomic`` replaces
+the report folder as a whole; ``terminal`` shows progress and the summary.
+"""
