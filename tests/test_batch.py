@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import openpyxl
 import pytest
+from checkout import SAMPLES
 
 from renewal.cases import evaluate_cases
 from renewal.patterns import PATTERN_CODES
@@ -33,7 +34,7 @@ FORMULA_TEXTS = {"in_project_id": "@T-TEXTS", "in_project_name": "=1+2", "in_pac
 @pytest.fixture(scope="module")
 def case_workbooks() -> dict[str, bytes]:
     """The paper's seven cases as generated workbooks."""
-    return testing.case_workbooks()
+    return testing.case_workbooks(SAMPLES)
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> Path:
@@ -262,7 +263,7 @@ def test_inputs_keep_their_bytes(mixed_folder: Path, tmp_path: Path) -> None:
 
 
 def test_the_samples_folder_is_never_written(tmp_path: Path) -> None:
-    folder = testing.SAMPLES
+    folder = SAMPLES
     before = _digest(folder)
     assert _run(str(folder), "--out", str(tmp_path / "report")) == 1  # samples/invalid has errors
     assert _digest(folder) == before
