@@ -20,7 +20,7 @@ from renewal.cases import evaluate_cases
 from renewal.patterns import PATTERN_CODES
 from renewal_cli.main import main
 from validation import batch, testing
-from validation.check import compare, inputs, schemas
+from validation.check import compare, financing, inputs, schemas
 from validation.read.guards import OLE_MAGIC
 from validation.report.results import results_schema
 from validation.report.terminal import Progress
@@ -329,6 +329,7 @@ def test_pandera_runs_once_per_frame_whatever_the_number_of_files(
 
     monkeypatch.setattr(inputs, "findings_of", counted)
     monkeypatch.setattr(compare, "findings_of", counted)
+    monkeypatch.setattr(financing, "findings_of", counted)
     batch.check_folder(cases_folder)
     small = list(calls)
     for i in range(14):
@@ -336,7 +337,7 @@ def test_pandera_runs_once_per_frame_whatever_the_number_of_files(
                                                                "in_project_id", f"T-{i}"))
     calls.clear()
     batch.check_folder(cases_folder)
-    assert len(calls) == len(small) == 8
+    assert len(calls) == len(small) == 10  # meta, fields, 4 tables, leases, results, patterns, financing
     assert sum(calls) > sum(small)
 
 
