@@ -61,6 +61,8 @@ def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None =
     >>> text_cell(ws, "北京\x07"), text_cell(ws, 2)
     ('北京', 2)
     """
+    if isinstance(value, Cell):  # made already, with its own number format
+        return value
     if value is None or isinstance(value, (bool, int, float)):
         if number_format is None or value is None:
             return value
@@ -128,4 +130,64 @@ def write_xlsx(report: Report, path: Path) -> None:
                p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced], p.subsidy_gap,
                gaps["packages"][p.balance.package_id]] for p in report.packages), total],
            [20, 50, 30, 14, 14, 9, 16, 16], formats=(None, None, None, MONEY, MONEY, None, MONEY, MONEY))
+    _since_last_run_sheet(wb, report)
     wb.save(path)
+
+
+SINCE_COLUMNS = ("change", "file", "previous_file", "project_id", "item", "sheet", "cell", "old", "new", "delta",
+                 "message")
+SINCE_RESULT_LABELS = {"status": "status", "npv": "npv", "payback_years": "payback_years", "irr": "irr",
+                       "balance_status": "balance_status", "best_fit": "best_fit_pattern"}
+SINCE_NUMBER_FORMATS = {"npv": MONEY, "payback_years": YEARS, "irr": RATE}
+
+
+def _since_rows(report: Report) -> list[list[object]]:
+    """The rows of the "since last run" sheet: one per submission new or removed, per changed
+    input, per moved result, per finding new or resolved (the compared run first)."""
+    lang, since, note = report.lang, report.since_last_run, report.history
+
+    def t(key: str, **fields: object) -> str:
+        return message("history", key, lang, package="validation", **fields)
+
+    def status(code: object) -> object:
+        return message("status", str(code), lang, package="validation") if code in ("ok", "invalid", "unreadable") \
+            else code
+
+    if since is None:
+        why = (t("off") if note is None else t("not_recorded", reason=note["message"]) if not note["recorded"]
+               else t("first_run"))
+        return [[None, None, None, None, None, None, None, None, None, None, why]]
+    previous = since["previous_run"]
+    rows: list[list[object]] = [[t("kind_previous"), None, None, None, previous["run_id"], None, None, None, None,
+                                 None, f"{previous['started_at'][:19]} UTC, {previous['folder']}"]]
+    for kind, refs in (("kind_new", since["new"]), ("kind_removed", since["removed"])):
+        rows += [[t(kind), r["file"], None, r["project_id"], _label("status", lang), None, None, None,
+                  status(r["status"]), None, None] for r in refs]
+    for c in since["changed"]:
+        where = [c["file"], c["previous_file"] if c["previous_file"] != c["file"] else None, c["project_id"]]
+        if not c["fields"] and not c["results"]:
+            rows.append([t("kind_moved"), *where, None, None, None, None, None, None, None])
+        rows += [[t("kind_input"), *where, f["label"], f["sheet"], f["cell"], f["old"], f["new"], None, None]
+                 for f in c["fields"]]
+        for r in c["results"]:
+            shown = (status(r["old"]), status(r["new"])) if r["result"] == "status" else (r["old"], r["new"])
+            number = SINCE_NUMBER_FORMATS.get(r["result"])
+            rows.append([t("kind_result"), *where, _label(SINCE_RESULT_LABELS[r["result"]], lang), None, None,
+                         *((v, number) if number and isinstance(v, float) else v for v in shown),
+                         (r["delta"], number) if number and r["delta"] is not None else r["delta"], None])
+    for kind, found in (("kind_finding_new", since["findings_new"]), ("kind_finding_resolved", since["findings_resolved"])):
+        rows += [[t(kind), x["file"], None, None, x["code"], x["sheet"], x["cell"], None, None, None, x["message"]]
+                 for x in found]
+    return rows
+
+
+def _since_last_run_sheet(wb: Workbook, report: Report) -> None:
+    """The sheet "since last run": what changed since the previous run in the run history, one
+    change a row, filterable by the kind of change (a row saying why when there is nothing to compare)."""
+    lang = report.lang
+    header = [message("history", c, lang, package="validation") if c in ("change", "previous_file", "item", "old",
+                                                                          "new", "delta")
+              else _label(c, lang) for c in SINCE_COLUMNS]
+    ws = wb.create_sheet("since last run")
+    rows = ([text_cell(ws, *v) if isinstance(v, tuple) else v for v in row] for row in _since_rows(report))
+    _sheet(ws, header, rows, [18, 36, 30, 20, 40, 12, 8, 16, 16, 12, 90])
