@@ -62,7 +62,8 @@ def mixed_folder(cases_folder: Path, case_workbooks: dict[str, bytes]) -> Path:
 
 
 def _run(*args: str) -> int:
-    return main(["--lang", "en", "batch", *args])
+    """``renewal batch`` without the run history (tests/test_history.py has its own tests)."""
+    return main(["--lang", "en", "batch", "--no-history", *args])
 
 
 def _load(out: Path) -> dict:
@@ -162,7 +163,7 @@ def test_summary_xlsx_holds_texts_never_formulas(mixed_folder: Path, tmp_path: P
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert sheets and not any(re.search(rb"<f[ >]", z.read(n)) for n in sheets)
     wb = openpyxl.load_workbook(out / "summary.xlsx")
-    assert wb.sheetnames == ["projects", "findings", "packages"]
+    assert wb.sheetnames == ["projects", "findings", "packages", "since last run"]
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]

@@ -7,12 +7,14 @@ both recorded; migrations; a history that cannot be used never costs the report;
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import jsonschema
@@ -90,6 +92,7 @@ def test_two_runs_give_exactly_what_changed(tmp_path: Path, cases: dict[str, byt
 
     # Overnight: jinsong edited (an input and a table cell), heyuan fixed, hongyupo moved, yulin gone, one new.
     edited = testing.set_cell(testing.set_named(jinsong, "in_discount_rate", 0.05), *y3, 700)
+    edited = testing.set_named(edited, "in_project_name", "=HYPERLINK(1)")  # a text, never a formula
     (folder / "jinsong.xlsx").write_bytes(edited)
     (folder / "heyuan.xlsx").write_bytes(heyuan)
     (folder / "later").mkdir()
@@ -116,10 +119,11 @@ def test_two_runs_give_exactly_what_changed(tmp_path: Path, cases: dict[str, byt
 
     edit = changed["jinsong.xlsx"]
     assert [(f["field"], f["old"], f["new"]) for f in edit["fields"]] == [
+        ("in_project_name", _named(jinsong, "in_project_name"), "=HYPERLINK(1)"),
         ("in_discount_rate", rate, 0.05), ("tblOperation[y3]#1", 627.0, 700)]
-    assert edit["fields"][0]["label"] == "discount rate (in_discount_rate)"
-    assert edit["fields"][1]["label"] == "operation amount, year 3 (tblOperation[y3]), row 1"
-    assert (edit["fields"][1]["sheet"], edit["fields"][1]["cell"]) == y3
+    assert edit["fields"][1]["label"] == "discount rate (in_discount_rate)"
+    assert edit["fields"][2]["label"] == "operation amount, year 3 (tblOperation[y3]), row 1"
+    assert (edit["fields"][2]["sheet"], edit["fields"][2]["cell"]) == y3
     before = next(f["results"] for f in first["files"] if f["path"] == "jinsong.xlsx")
     after = next(f["results"] for f in second["files"] if f["path"] == "jinsong.xlsx")
     deltas = {r["result"]: r for r in edit["results"]}
@@ -142,7 +146,8 @@ def test_two_runs_give_exactly_what_changed(tmp_path: Path, cases: dict[str, byt
     assert {(x["code"], x["cell"]) for x in since["findings_resolved"]} == heyuan_findings
     assert {x["file"] for x in since["findings_resolved"]} == {"heyuan.xlsx"}
 
-    assert (f"since the last run (run 1, {since['previous_run']['started_at'][:19]}): 1 new, 1 removed, "
+    when = since["previous_run"]["started_at"][:19].replace("T", " ")
+    assert (f"since the last run (run 1, {when} UTC): 1 new, 1 removed, "
             f"3 changed, 0 unchanged; findings: {len(jinsong_now)} new, {len(heyuan_findings)} resolved") in printed
 
     sheet = openpyxl.load_workbook(tmp_path / "r2" / "summary.xlsx", read_only=True)["since last run"]
@@ -150,10 +155,15 @@ def test_two_runs_give_exactly_what_changed(tmp_path: Path, cases: dict[str, byt
     kinds = [row[0] for row in rows[1:]]
     assert rows[0][:5] == ("change", "file", "previous file", "project id", "item")
     assert kinds.count("new submission") == 1 and kinds.count("removed submission") == 1
-    assert kinds.count("moved or renamed") == 1 and kinds.count("input changed") == 3
+    assert kinds.count("moved or renamed") == 1 and kinds.count("input changed") == 4
     assert kinds.count("resolved finding") == len(heyuan_findings)
     assert ("input changed", "jinsong.xlsx", None, "BJ-CY-JINSONG-N", "discount rate (in_discount_rate)", "Project",
-            edit["fields"][0]["cell"], rate, 0.05, None, None) in rows
+            edit["fields"][1]["cell"], rate, 0.05, None, None) in rows
+    with zipfile.ZipFile(tmp_path / "r2" / "summary.xlsx") as z:
+        assert not any(re.search(rb"<f[ >]", z.read(n)) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    [formula_like] = [c for row in openpyxl.load_workbook(tmp_path / "r2" / "summary.xlsx")["since last run"]
+                      for c in row if c.value == "=HYPERLINK(1)"]
+    assert formula_like.data_type == "s" and formula_like.quotePrefix
 
 
 def test_a_project_id_in_two_files_falls_back_to_the_path(tmp_path: Path, cases: dict[str, bytes]) -> None:

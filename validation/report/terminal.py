@@ -67,7 +67,8 @@ def history_lines(report: Report, lang: str) -> list[str]:
     if since is None:
         return [*lines, _t("history", "first_run", lang)]
     previous = since["previous_run"]
-    lines.append(_t("history", "since", lang, run_id=previous["run_id"], started_at=previous["started_at"][:19],
+    lines.append(_t("history", "since", lang, run_id=previous["run_id"],
+                    started_at=previous["started_at"][:19].replace("T", " ") + " UTC",
                     **{k: len(since[k]) for k in ("new", "removed", "changed", "findings_new", "findings_resolved")},
                     unchanged=since["unchanged"]))
     if since.get("duplicate_project_ids"):

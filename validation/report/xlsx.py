@@ -158,8 +158,8 @@ def _since_rows(report: Report) -> list[list[object]]:
                else t("first_run"))
         return [[None, None, None, None, None, None, None, None, None, None, why]]
     previous = since["previous_run"]
-    rows: list[list[object]] = [[t("kind_previous"), None, None, None, previous["run_id"], None, None, None, None,
-                                 None, f"{previous['started_at'][:19]} UTC, {previous['folder']}"]]
+    rows: list[list[object]] = [[t("kind_previous"), None, None, None, f"{t('run')} {previous['run_id']}", None,
+                                 None, None, None, None, f"{previous['started_at'][:19].replace('T', ' ')} UTC, {previous['folder']}"]]
     for kind, refs in (("kind_new", since["new"]), ("kind_removed", since["removed"])):
         rows += [[t(kind), r["file"], None, r["project_id"], _label("status", lang), None, None, None,
                   status(r["status"]), None, None] for r in refs]
@@ -190,4 +190,4 @@ def _since_last_run_sheet(wb: Workbook, report: Report) -> None:
               else _label(c, lang) for c in SINCE_COLUMNS]
     ws = wb.create_sheet("since last run")
     rows = ([text_cell(ws, *v) if isinstance(v, tuple) else v for v in row] for row in _since_rows(report))
-    _sheet(ws, header, rows, [18, 36, 30, 20, 40, 12, 8, 16, 16, 12, 90])
+    _sheet(ws, header, rows, [18, 36, 24, 20, 40, 12, 8, 28, 28, 12, 90])
