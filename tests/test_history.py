@@ -388,8 +388,9 @@ def test_a_version_1_history_is_migrated(tmp_path: Path) -> None:
     db.execute("INSERT INTO runs (started_at, finished_at, folder, files, ok, invalid, unreadable, errors, warnings, "
                "infos, checker_version, lang) VALUES ('2026-01-01T00:00:00+00:00', '2026-01-01T00:01:00+00:00', "
                "'/data', 1, 1, 0, 0, 0, 0, 0, '0.0.9', 'zh')")
+    db.execute("INSERT INTO results (digest, record) VALUES ('d1', '{\"npv\": 1.5}')")
     db.execute("INSERT INTO run_files (run_id, path, sha256, size, project_id, status, results) "
-               "VALUES (1, 'a.xlsx', 'ab', 10, 'P1', 'ok', '{\"npv\": 1.5}')")
+               "VALUES (1, 'a.xlsx', 'ab', 10, 'P1', 'ok', 'd1')")
     db.close()
     with History(path) as h:
         assert h.db.execute("PRAGMA user_version").fetchone()[0] == database.schema_version() == 2

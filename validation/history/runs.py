@@ -11,6 +11,7 @@ Nothing is ever marked "running".
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -111,8 +112,9 @@ class History:
         return [FileState(file, sha, size, pid, status, json.loads(results) if results else None,
                           tuple(findings.get(file, ())))
                 for file, sha, size, pid, status, results in self.db.execute(
-                    f"SELECT path, sha256, size, project_id, status, results FROM run_files WHERE run_id = ?{only} "
-                    "ORDER BY path", args)]
+                    "SELECT f.path, f.sha256, f.size, f.project_id, f.status, r.record FROM run_files f "
+                    f"LEFT JOIN results r ON r.digest = f.results WHERE f.run_id = ?{only.replace('path', 'f.path')} "
+                    "ORDER BY f.path", args)]
 
     def known(self, digests: Iterable[str]) -> set[str]:
         """Which of these sha256s the history already holds the inputs of."""
@@ -179,10 +181,14 @@ def _insert_inputs(db: sqlite3.Connection, new_inputs: Mapping[str, Inputs]) -> 
 
 
 def _insert_files(db: sqlite3.Connection, run_id: int, files: Sequence[FileState]) -> None:
+    records = [None if f.results is None else _dumps(f.results) for f in files]
+    digests = [None if r is None else hashlib.blake2b(r.encode("utf-8"), digest_size=16).hexdigest() for r in records]
+    db.executemany("INSERT OR IGNORE INTO results (digest, record) VALUES (?, ?)",
+                   ((d, r) for d, r in zip(digests, records, strict=True) if d is not None))
     db.executemany("INSERT INTO run_files (run_id, path, sha256, size, project_id, status, results) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   ((run_id, f.path, f.sha256, f.size, f.project_id, f.status,
-                     None if f.results is None else _dumps(f.results)) for f in files))
+                   ((run_id, f.path, f.sha256, f.size, f.project_id, f.status, d)
+                    for f, d in zip(files, digests, strict=True)))
 
 
 def _insert_findings(db: sqlite3.Connection, run_id: int, files: Sequence[FileState]) -> None:
