@@ -36,17 +36,10 @@ def case_workbooks() -> dict[str, bytes]:
     return testing.case_workbooks()
 
 
-def _write(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
-
-
 @pytest.fixture
 def cases_folder(tmp_path: Path, case_workbooks: dict[str, bytes]) -> Path:
     """Only the seven cases."""
-    return _write(tmp_path / "cases", {f"{c}.xlsx": d for c, d in case_workbooks.items()})
+    return testing.write_folder(tmp_path / "cases", {f"{c}.xlsx": d for c, d in case_workbooks.items()})
 
 
 @pytest.fixture
@@ -57,7 +50,7 @@ def mixed_folder(cases_folder: Path, case_workbooks: dict[str, bytes]) -> Path:
     for name, text in FORMULA_TEXTS.items():
         texts = set_named(texts, name, text)
     invalid = set_named(set_named(jinsong, "in_project_id", "T-BAD"), "in_city", "+CITY")
-    return _write(cases_folder, {"more/texts.xlsx": texts, "more/bad_city.xlsx": invalid,
+    return testing.write_folder(cases_folder, {"more/texts.xlsx": texts, "more/bad_city.xlsx": invalid,
                                  "more/legacy.xlsx": OLE_MAGIC + bytes(512)})
 
 
@@ -108,7 +101,8 @@ def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path:
     mismatch = testing.set_cached_text(jinsong, *testing.named_cell(jinsong, "res_excel_check"),
                                        f"{contract.EXCEL_CHECK_MISMATCH}: IRR")
     out = tmp_path / "report"
-    _run(str(_write(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})), "--out", str(out))
+    folder = testing.write_folder(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})
+    _run(str(folder), "--out", str(out))
     files = {f["path"]: f for f in _load(out)["files"]}
     [ambiguous] = [x for x in files["end_cost.xlsx"]["findings"] if x["code"] == "IRR_AMBIGUOUS"]
     rates = files["end_cost.xlsx"]["results"]["irrs"]
@@ -124,7 +118,7 @@ def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path:
 def test_packages_sum_their_projects(tmp_path: Path, case_workbooks: dict[str, bytes]) -> None:
     shared = {case: set_named(case_workbooks[case], "in_package_id", "PKG-1")
               for case in ("jinsong_north", "hongyupo_district")}
-    folder = _write(tmp_path / "in", {f"{c}.xlsx": d for c, d in shared.items()})
+    folder = testing.write_folder(tmp_path / "in", {f"{c}.xlsx": d for c, d in shared.items()})
     report = batch.check_folder(folder, lang="en")
     (package,) = report.packages
     results = [f.results for f in report.files]

@@ -36,13 +36,6 @@ def cases() -> dict[str, bytes]:
     return testing.case_workbooks()
 
 
-def _write(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
-
-
 def _batch(folder: Path, out: Path, *options: str, lang: str = "en") -> int:
     return main(["--lang", lang, "batch", str(folder), "--out", str(out), "--fail-on", "never", "--workers", "1",
                  *options])
@@ -80,7 +73,7 @@ def test_two_runs_give_exactly_what_changed(tmp_path: Path, cases: dict[str, byt
     rate = _named(jinsong, "in_discount_rate")
     y3 = testing.table_cell(jinsong, "tblOperation", 1, "y3")
     stale_heyuan = testing.set_named(heyuan, "in_discount_rate", 0.05)  # stale results: findings in run 1
-    folder = _write(tmp_path / "in", {"jinsong.xlsx": jinsong, "heyuan.xlsx": stale_heyuan,
+    folder = testing.write_folder(tmp_path / "in", {"jinsong.xlsx": jinsong, "heyuan.xlsx": stale_heyuan,
                                       "hongyupo.xlsx": cases["hongyupo_district"], "yulin.xlsx": cases["yulin_block"]})
     history = tmp_path / "h.sqlite"
     _batch(folder, tmp_path / "r1", "--history", str(history))
@@ -168,7 +161,7 @@ def test_two_runs_give_exactly_what_changed(tmp_path: Path, cases: dict[str, byt
 
 def test_a_project_id_in_two_files_falls_back_to_the_path(tmp_path: Path, cases: dict[str, bytes]) -> None:
     jinsong = cases["jinsong_north"]
-    folder = _write(tmp_path / "in", {"a.xlsx": jinsong, "b.xlsx": jinsong})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": jinsong, "b.xlsx": jinsong})
     history = tmp_path / "h.sqlite"
     _batch(folder, tmp_path / "r1", "--history", str(history))
     (folder / "b.xlsx").rename(folder / "c.xlsx")
@@ -184,7 +177,7 @@ def test_the_default_history_lives_beside_the_report_folder_and_can_be_turned_of
         tmp_path: Path, cases: dict[str, bytes], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv(database.ENVIRONMENT, raising=False)
-    folder = _write(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
     _batch(folder, tmp_path / "reports" / "nightly")
     doc = _load(tmp_path / "reports" / "nightly")
     assert doc["history"]["path"] == str(tmp_path / "reports" / "renewal-history.sqlite")
@@ -214,7 +207,7 @@ def _unusable(tmp_path: Path, folder: Path, history: Path, lang: str = "en") -> 
 def test_a_history_that_cannot_be_used_never_costs_the_report(
         case: str, tmp_path: Path, cases: dict[str, bytes], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    folder = _write(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
     history = tmp_path / "h.sqlite"
     holder = None
     if case == "newer":
@@ -252,7 +245,7 @@ def test_a_history_that_cannot_be_used_never_costs_the_report(
 
 
 def test_messages_say_why_in_chinese_too(tmp_path: Path, cases: dict[str, bytes]) -> None:
-    folder = _write(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
     history = tmp_path / "h.sqlite"
     with sqlite3.connect(history) as db:
         db.execute("PRAGMA user_version = 99")
@@ -262,7 +255,7 @@ def test_messages_say_why_in_chinese_too(tmp_path: Path, cases: dict[str, bytes]
 
 def test_a_failure_inside_the_transaction_leaves_the_history_as_it_was(
         tmp_path: Path, cases: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = _write(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
     history = tmp_path / "h.sqlite"
     _batch(folder, tmp_path / "r1", "--history", str(history))
     before = _dump(history)
@@ -305,7 +298,7 @@ def _renewal(*args: str, script: str | None = None) -> subprocess.Popen[bytes]:
 
 def test_a_run_killed_inside_its_transaction_leaves_the_history_as_it_was(tmp_path: Path,
                                                                          cases: dict[str, bytes]) -> None:
-    folder = _write(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
     history = tmp_path / "h.sqlite"
     _batch(folder, tmp_path / "r1", "--history", str(history))
     before = _dump(history)
@@ -325,7 +318,7 @@ def test_a_run_killed_inside_its_transaction_leaves_the_history_as_it_was(tmp_pa
 
 @pytest.mark.slow
 def test_runs_killed_at_any_moment_leave_a_consistent_history(tmp_path: Path, cases: dict[str, bytes]) -> None:
-    folder = _write(tmp_path / "in", {f"{c}.xlsx": d for c, d in cases.items()})
+    folder = testing.write_folder(tmp_path / "in", {f"{c}.xlsx": d for c, d in cases.items()})
     history = tmp_path / "h.sqlite"
     _batch(folder, tmp_path / "r0", "--history", str(history))
     for delay in (0.3, 0.8, 1.2, 1.6, 2.0, 2.5):
@@ -359,7 +352,7 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.slow
 def test_two_runs_at_once_are_both_recorded(tmp_path: Path, cases: dict[str, bytes]) -> None:
-    folder = _write(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
     history = tmp_path / "h.sqlite"
     _batch(folder, tmp_path / "r0", "--history", str(history))
     procs = [_renewal("--lang", "en", "batch", str(folder), "--out", str(tmp_path / f"r{i}"), "--workers", "1",
@@ -420,7 +413,7 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest
 def test_renewal_history_lists_runs_and_a_projects_trajectory(tmp_path: Path, cases: dict[str, bytes],
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     jinsong = cases["jinsong_north"]
-    folder = _write(tmp_path / "in", {"jinsong.xlsx": jinsong, "yulin.xlsx": cases["yulin_block"]})
+    folder = testing.write_folder(tmp_path / "in", {"jinsong.xlsx": jinsong, "yulin.xlsx": cases["yulin_block"]})
     history = tmp_path / "renewal-history.sqlite"
     _batch(folder, tmp_path / "r1", "--history", str(history))
     (folder / "jinsong.xlsx").rename(folder / "jinsong v2.xlsx")
