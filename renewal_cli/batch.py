@@ -37,8 +37,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
                        help="exit 1 when a finding reaches this severity (default error)")
     history = batch.add_mutually_exclusive_group()
     history.add_argument("--history", metavar="PATH", default=None,
-                         help="the run history (SQLite) this run is recorded in and compared with (default: "
-                              "$RENEWAL_HISTORY, else renewal-history.sqlite beside the report folder)")
+                         help="the run history (SQLite; a folder: its renewal-history.sqlite) this run is recorded "
+                              "in and compared with (default: $RENEWAL_HISTORY, else renewal-history.sqlite beside "
+                              "the report folder)")
     history.add_argument("--no-history", action="store_true",
                          help="neither record this run nor compare it with the previous one")
     batch.add_argument("--verbose", action="store_true",

@@ -189,6 +189,12 @@ def test_the_default_history_lives_beside_the_report_folder_and_can_be_turned_of
     _batch(folder, tmp_path / "r3")
     assert _load(tmp_path / "r3")["history"]["path"] == str(tmp_path / "elsewhere.sqlite")
 
+    (tmp_path / "histories").mkdir()  # --history FOLDER: its renewal-history.sqlite, as renewal history reads it
+    _batch(folder, tmp_path / "r5", "--history", str(tmp_path / "histories"))
+    assert _load(tmp_path / "r5")["history"]["path"] == str(tmp_path / "histories" / "renewal-history.sqlite")
+    _batch(folder / "a.xlsx", tmp_path / "r6", "--history", str(folder / "h.sqlite"))  # one workbook: its folder
+    assert _load(tmp_path / "r6")["history"]["problem"] == "inside_folder"
+
     capsys.readouterr()
     _batch(folder, tmp_path / "r4", "--no-history")
     doc = _load(tmp_path / "r4")

@@ -10,7 +10,8 @@ never wait for the nightly writer), a busy timeout (a second run waits for the
 first one's commit instead of failing) and foreign keys.
 
 Whatever goes wrong is a :class:`HistoryError` with a code (``unwritable``,
-``corrupt``, ``locked``, ``newer``, ``inside_folder``, ``failed``) whose text
+``corrupt``, ``locked``, ``newer``, ``older`` (read-only and not upgradable), ``missing``,
+``inside_folder``, ``failed``) whose text
 ``validation/data/messages.toml`` holds in Chinese and English: a user never
 sees SQLite's or Python's own words.
 """
@@ -141,9 +142,11 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             if version > schema_version():
                 raise HistoryError("newer", path)
             if not readonly:
-                if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-                    raise HistoryError("unwritable", path)
-                migrate(db)
+                # WAL: readers never wait for a writer. Where a file system cannot share memory for it
+                # (some network shares) SQLite keeps its rollback journal: commits are as atomic.
+                db.execute("PRAGMA journal_mode = WAL")
+                if version < schema_version():
+                    migrate(db)
             elif version < schema_version():
                 raise HistoryError("older", path)
         except BaseException:

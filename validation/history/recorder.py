@@ -16,7 +16,7 @@ from pathlib import Path
 
 import renewal
 from validation.history.changes import FileState, StoredFinding
-from validation.history.database import HistoryError
+from validation.history.database import HistoryError, history_file
 from validation.history.inputs import Inputs, inputs_of, project_id
 from validation.history.runs import History, Run
 from validation.read.extract import Extraction
@@ -29,18 +29,20 @@ def now() -> str:
 
 
 class Recorder:
-    """Records one ``renewal batch`` run of ``folder`` in the history file ``path``."""
+    """Records one ``renewal batch`` run of ``folder`` (a folder, or one workbook) in the history
+    file ``path`` (a folder: its ``renewal-history.sqlite``)."""
 
     def __init__(self, path: str | Path, folder: str | Path, lang: str) -> None:
-        self.path, self.lang = Path(path).absolute(), lang
+        self.path, self.lang = history_file(path).absolute(), lang
         self.folder = str(Path(folder).resolve())
+        submissions = Path(self.folder) if Path(self.folder).is_dir() else Path(self.folder).parent
         self.started_at = now()
         self.project_ids: dict[str, str | None] = {}
         self.new_inputs: dict[str, Inputs] = {}
         self.problem: HistoryError | None = None
         self.diagnostics: list[str] = []
         self.history: History | None = None
-        if self.path.resolve().is_relative_to(self.folder):
+        if self.path.resolve().is_relative_to(submissions):
             self.problem = HistoryError("inside_folder", self.path)
 
     def keep(self, extractions: list[Extraction]) -> None:
