@@ -17,7 +17,7 @@ from pathlib import Path
 import renewal
 from validation.history.changes import FileState, StoredFinding
 from validation.history.database import HistoryError, history_file
-from validation.history.inputs import Inputs, inputs_of, project_id
+from validation.history.inputs import encoded, project_id
 from validation.history.runs import History, Run
 from validation.read.extract import Extraction
 from validation.report.records import HistoryNote, Report, SinceLastRun
@@ -38,7 +38,7 @@ class Recorder:
         submissions = Path(self.folder) if Path(self.folder).is_dir() else Path(self.folder).parent
         self.started_at = now()
         self.project_ids: dict[str, str | None] = {}
-        self.new_inputs: dict[str, Inputs] = {}
+        self.new_inputs: dict[str, str] = {}
         self.problem: HistoryError | None = None
         self.diagnostics: list[str] = []
         self.history: History | None = None
@@ -62,7 +62,7 @@ class Recorder:
         except HistoryError as exc:
             self._give_up(exc)
             return
-        self.new_inputs = {ex.sha256: inputs_of(ex) for ex in readable if ex.sha256 and ex.sha256 not in known}
+        self.new_inputs = {ex.sha256: encoded(ex) for ex in readable if ex.sha256 and ex.sha256 not in known}
 
     def record(self, report: Report) -> Report:
         """The report with ``since_last_run`` and ``history`` filled, after recording the run."""

@@ -141,12 +141,13 @@ class History:
 
     # Writing
 
-    def record(self, run: Run, files: Sequence[FileState], new_inputs: Mapping[str, Inputs]
+    def record(self, run: Run, files: Sequence[FileState], new_inputs: Mapping[str, str]
                ) -> tuple[int, SinceLastRun | None]:
         """Record ``run`` (its ``id`` is ignored) with its files, in one transaction; its id, and
         what changed since the previous run of its folder (None: the first).
 
-        ``new_inputs``: the inputs of files whose sha256 :meth:`known` did not know."""
+        ``new_inputs``: the inputs (:func:`~validation.history.inputs.encoded`) of files whose
+        sha256 :meth:`known` did not know."""
         with translated(self.path):
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -154,7 +155,7 @@ class History:
                 since = None
                 if previous is not None:
                     def inputs(digest: str | None) -> Inputs:
-                        return new_inputs[digest] if digest in new_inputs else self.inputs(digest)
+                        return json.loads(new_inputs[digest]) if digest in new_inputs else self.inputs(digest)
 
                     since = since_last_run(previous.previous(), self._files(previous.id), files, inputs, run.lang)
                 run_id = self._insert_run(run)
@@ -175,9 +176,8 @@ class History:
         return int(cursor.lastrowid or 0)
 
 
-def _insert_inputs(db: sqlite3.Connection, new_inputs: Mapping[str, Inputs]) -> None:
-    db.executemany("INSERT OR IGNORE INTO inputs (sha256, fields) VALUES (?, ?)",
-                   ((digest, _dumps(fields)) for digest, fields in new_inputs.items()))
+def _insert_inputs(db: sqlite3.Connection, new_inputs: Mapping[str, str]) -> None:
+    db.executemany("INSERT OR IGNORE INTO inputs (sha256, fields) VALUES (?, ?)", new_inputs.items())
 
 
 def _insert_files(db: sqlite3.Connection, run_id: int, files: Sequence[FileState]) -> None:
