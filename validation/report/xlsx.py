@@ -139,44 +139,54 @@ SINCE_COLUMNS = ("change", "file", "previous_file", "project_id", "item", "sheet
 SINCE_RESULT_LABELS = {"status": "status", "npv": "npv", "payback_years": "payback_years", "irr": "irr",
                        "balance_status": "balance_status", "best_fit": "best_fit_pattern"}
 SINCE_NUMBER_FORMATS = {"npv": MONEY, "payback_years": YEARS, "irr": RATE}
+STATUS_CODES = ("ok", "invalid", "unreadable")
 
 
 def _since_rows(report: Report) -> list[list[object]]:
-    """The rows of the "since last run" sheet: one per submission new or removed, per changed
-    input, per moved result, per finding new or resolved (the compared run first)."""
+    """The rows of the "since last run" sheet: the compared run, then one row per submission new
+    or removed, per changed input, per moved result, per finding new or resolved."""
     lang, since, note = report.lang, report.since_last_run, report.history
 
     def t(key: str, **fields: object) -> str:
         return message("history", key, lang, package="validation", **fields)
 
+    def row(kind: str, *where: object, **cells: object) -> list[object]:
+        """A row: its kind, then (file, previous file, project id) and the other columns by name."""
+        values = dict(zip(SINCE_COLUMNS[1:4], where, strict=False)) | cells
+        return [t(kind) if kind else None, *(values.get(c) for c in SINCE_COLUMNS[1:])]
+
     def status(code: object) -> object:
-        return message("status", str(code), lang, package="validation") if code in ("ok", "invalid", "unreadable") \
-            else code
+        return message("status", code, lang, package="validation") if code in STATUS_CODES else code
+
+    def number(key: str, value: object) -> object:
+        """A result as a number cell in its format (NPV as money, payback in years, IRR as a rate)."""
+        return (value, SINCE_NUMBER_FORMATS[key]) if key in SINCE_NUMBER_FORMATS and isinstance(value, float) else value
 
     if since is None:
         why = (t("off") if note is None else t("not_recorded", reason=note["message"]) if not note["recorded"]
                else t("first_run"))
-        return [[None, None, None, None, None, None, None, None, None, None, why]]
+        return [row("", message=why)]
     previous = since["previous_run"]
-    rows: list[list[object]] = [[t("kind_previous"), None, None, None, f"{t('run')} {previous['run_id']}", None,
-                                 None, None, None, None, f"{previous['started_at'][:19].replace('T', ' ')} UTC, {previous['folder']}"]]
+    when = previous["started_at"][:19].replace("T", " ")
+    rows = [row("kind_previous", item=f"{t('run')} {previous['run_id']}", message=f"{when} UTC, {previous['folder']}")]
     for kind, refs in (("kind_new", since["new"]), ("kind_removed", since["removed"])):
-        rows += [[t(kind), r["file"], None, r["project_id"], _label("status", lang), None, None, None,
-                  status(r["status"]), None, None] for r in refs]
+        rows += [row(kind, r["file"], None, r["project_id"], item=_label("status", lang), new=status(r["status"]))
+                 for r in refs]
     for c in since["changed"]:
-        where = [c["file"], c["previous_file"] if c["previous_file"] != c["file"] else None, c["project_id"]]
+        where = (c["file"], c["previous_file"] if c["previous_file"] != c["file"] else None, c["project_id"])
         if not c["fields"] and not c["results"]:
-            rows.append([t("kind_moved"), *where, None, None, None, None, None, None, None])
-        rows += [[t("kind_input"), *where, f["label"], f["sheet"], f["cell"], f["old"], f["new"], None, None]
-                 for f in c["fields"]]
+            rows.append(row("kind_moved", *where))
+        rows += [row("kind_input", *where, item=f["label"], sheet=f["sheet"], cell=f["cell"], old=f["old"],
+                     new=f["new"]) for f in c["fields"]]
         for r in c["results"]:
-            shown = (status(r["old"]), status(r["new"])) if r["result"] == "status" else (r["old"], r["new"])
-            number = SINCE_NUMBER_FORMATS.get(r["result"])
-            rows.append([t("kind_result"), *where, _label(SINCE_RESULT_LABELS[r["result"]], lang), None, None,
-                         *((v, number) if number and isinstance(v, float) else v for v in shown),
-                         (r["delta"], number) if number and r["delta"] is not None else r["delta"], None])
-    for kind, found in (("kind_finding_new", since["findings_new"]), ("kind_finding_resolved", since["findings_resolved"])):
-        rows += [[t(kind), x["file"], None, None, x["code"], x["sheet"], x["cell"], None, None, None, x["message"]]
+            key, (old, new) = r["result"], (r["old"], r["new"])
+            if key == "status":
+                old, new = status(old), status(new)
+            rows.append(row("kind_result", *where, item=_label(SINCE_RESULT_LABELS[key], lang), old=number(key, old),
+                            new=number(key, new), delta=number(key, r["delta"])))
+    for kind, found in (("kind_finding_new", since["findings_new"]),
+                        ("kind_finding_resolved", since["findings_resolved"])):
+        rows += [row(kind, x["file"], item=x["code"], sheet=x["sheet"], cell=x["cell"], message=x["message"])
                  for x in found]
     return rows
 
