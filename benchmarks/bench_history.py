@@ -15,7 +15,10 @@ in even rounds, last in odd ones, so that the machine's drift does not favour it
 
 Then the ratios (b)/(a), (c)/(a) and (d)/(a) of the medians over the rounds (the
 history's whole cost, reading the previous run and comparing included), the
-history file's size after each night, and what (d) found since (c).
+history file's size after each night, and what (d) found since (c). Whole commands
+vary with whatever else the machine runs, so (e) also times, in this process, the
+history's own work (keeping the inputs, comparing, recording) against the check of
+the folder it records (``check_folder``), for a first night and an unchanged one.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from corpus import build_corpus  # noqa: E402
 
-from validation.batch import discover  # noqa: E402
+from validation.batch import check_folder, discover  # noqa: E402
+from validation.history.recorder import Recorder  # noqa: E402
+from validation.read.runner import ReadStage, default_workers  # noqa: E402
 from validation.testing import set_named  # noqa: E402
 
 
@@ -56,6 +61,29 @@ def edit(corpus: Path, files: list[str], share: float, round_: int) -> int:
         path = corpus / name
         path.write_bytes(set_named(path.read_bytes(), "in_discount_rate", 0.03 + 0.001 * round_))
     return len(chosen)
+
+
+def in_process(corpus: Path, history: Path, workers: int | None) -> list[tuple[float, float]]:
+    """(check seconds, history seconds) of a first night and of an unchanged night, in this process."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{history}{suffix}").unlink(missing_ok=True)
+    timings = []
+    for _ in range(2):
+        recorder = Recorder(history, corpus, "en")
+        kept: list[float] = []
+
+        def keep(extractions: list, recorder: Recorder = recorder, kept: list[float] = kept) -> None:
+            start = time.perf_counter()
+            recorder.keep(extractions)
+            kept.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        report = check_folder(corpus, lang="en", stage=ReadStage(workers=workers or default_workers()), keep=keep)
+        checked = time.perf_counter() - start - kept[0]
+        start = time.perf_counter()
+        assert recorder.record(report).history["recorded"]
+        timings.append((checked, kept[0] + time.perf_counter() - start))
+    return timings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     growth = (sizes["c"] - sizes["b"]) / args.files
     print(f"  history growth on a night with nothing changed: {growth:.0f} bytes per file")
     print(f"  (d) found: {found}")
+    for night, (checked, recorded) in zip(("first night", "unchanged night"),
+                                          in_process(source, args.work / "history-bench-e.sqlite", args.workers),
+                                          strict=True):
+        print(f"  (e) {night}, in one process: check {checked:.2f} s, history {recorded:.2f} s "
+              f"(ratio {recorded / checked:.3f}; {1000 * recorded / args.files:.2f} ms per file)")
     shutil.rmtree(corpus, ignore_errors=True)
     return 0
 
