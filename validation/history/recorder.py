@@ -86,6 +86,8 @@ class Recorder:
 
     def _give_up(self, problem: HistoryError) -> None:
         self.problem = problem
+        if problem.code == "failed" and problem.__cause__ is not None:  # SQLite's words, for --verbose only
+            self.diagnostics.append(f"run history: {type(problem.__cause__).__name__}: {problem.__cause__}")
         self.close()
 
     def close(self) -> None:
