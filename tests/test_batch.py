@@ -37,17 +37,10 @@ def case_workbooks() -> dict[str, bytes]:
     return testing.case_workbooks(SAMPLES)
 
 
-def _write(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
-
-
 @pytest.fixture
 def cases_folder(tmp_path: Path, case_workbooks: dict[str, bytes]) -> Path:
     """Only the seven cases."""
-    return _write(tmp_path / "cases", {f"{c}.xlsx": d for c, d in case_workbooks.items()})
+    return testing.write_folder(tmp_path / "cases", {f"{c}.xlsx": d for c, d in case_workbooks.items()})
 
 
 @pytest.fixture
@@ -58,12 +51,13 @@ def mixed_folder(cases_folder: Path, case_workbooks: dict[str, bytes]) -> Path:
     for name, text in FORMULA_TEXTS.items():
         texts = set_named(texts, name, text)
     invalid = set_named(set_named(jinsong, "in_project_id", "T-BAD"), "in_city", "+CITY")
-    return _write(cases_folder, {"more/texts.xlsx": texts, "more/bad_city.xlsx": invalid,
+    return testing.write_folder(cases_folder, {"more/texts.xlsx": texts, "more/bad_city.xlsx": invalid,
                                  "more/legacy.xlsx": OLE_MAGIC + bytes(512)})
 
 
 def _run(*args: str) -> int:
-    return main(["--lang", "en", "batch", *args])
+    """``renewal batch`` without the run history (tests/test_history.py has its own tests)."""
+    return main(["--lang", "en", "batch", "--no-history", *args])
 
 
 def _load(out: Path) -> dict:
@@ -108,7 +102,8 @@ def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path:
     mismatch = testing.set_cached_text(jinsong, *testing.named_cell(jinsong, "res_excel_check"),
                                        f"{contract.EXCEL_CHECK_MISMATCH}: IRR")
     out = tmp_path / "report"
-    _run(str(_write(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})), "--out", str(out))
+    folder = testing.write_folder(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})
+    _run(str(folder), "--out", str(out))
     files = {f["path"]: f for f in _load(out)["files"]}
     [ambiguous] = [x for x in files["end_cost.xlsx"]["findings"] if x["code"] == "IRR_AMBIGUOUS"]
     rates = files["end_cost.xlsx"]["results"]["irrs"]
@@ -124,7 +119,7 @@ def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path:
 def test_packages_sum_their_projects(tmp_path: Path, case_workbooks: dict[str, bytes]) -> None:
     shared = {case: set_named(case_workbooks[case], "in_package_id", "PKG-1")
               for case in ("jinsong_north", "hongyupo_district")}
-    folder = _write(tmp_path / "in", {f"{c}.xlsx": d for c, d in shared.items()})
+    folder = testing.write_folder(tmp_path / "in", {f"{c}.xlsx": d for c, d in shared.items()})
     report = batch.check_folder(folder, lang="en")
     (package,) = report.packages
     results = [f.results for f in report.files]
@@ -163,7 +158,7 @@ def test_summary_xlsx_holds_texts_never_formulas(mixed_folder: Path, tmp_path: P
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert sheets and not any(re.search(rb"<f[ >]", z.read(n)) for n in sheets)
     wb = openpyxl.load_workbook(out / "summary.xlsx")
-    assert wb.sheetnames == ["projects", "findings", "packages"]
+    assert wb.sheetnames == ["projects", "findings", "packages", "since last run"]
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]

@@ -154,6 +154,14 @@ def workbooks_by_project_id(folder: str | Path) -> dict[str, Path]:
     return found
 
 
+def write_folder(folder: Path, files: Mapping[str, bytes]) -> Path:
+    """``folder`` with these files (relative paths, subfolders made) written into it."""
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
 @cache
 def case_workbooks(samples: Path) -> dict[str, bytes]:
     """The bytes of each of the paper's cases as a generated sample workbook, by case id, from
