@@ -155,11 +155,15 @@ def renewal_mirr(renovation_surplus, operating_surpluses, finance_rate, reinvest
 @cash_flow_arguments
 @arg("lang", doc=LANG_DOC)
 def irr_warning(renovation_surplus, operating_surpluses, horizon=None, lang=None):
-    ("Where the flows have several IRRs, a warning listing every IRR above -100% and pointing to NPV "
-     "and MIRR; else a short note: the one IRR, or none (an empty year counts 0).")
+    ("Several IRRs: a warning listing every IRR above -100%, pointing to NPV and MIRR; else a note: "
+     "the one IRR, or none (an empty year counts 0). Also says where Excel's IRR rule (and "
+     "RENEWAL_IRR) settles on none of them, e.g. below -100%.")
     language = check_lang(cells.text("lang", lang))
     so, sk, h, _ = cells.flows(renovation_surplus, operating_surpluses, horizon)
-    return cells.column([returns.irrs_note(rates, language) for rates in returns.irrs_of(as_flows(so, sk, h))])
+    shown = np.atleast_1d(returns.irr(so, sk, h))
+    notes = [returns.irrs_note(rates, language, float(rate))
+             for rates, rate in zip(returns.irrs_of(as_flows(so, sk, h)), shown, strict=True)]
+    return cells.column(notes)
 
 
 @func(category=CATEGORY)

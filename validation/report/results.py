@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import renewal
 from validation.check.findings import FindingRecord
-from validation.report.records import Report, Stats, Totals
+from validation.report.records import HistoryNote, Report, SinceLastRun, Stats, Totals
 from workbook_templates.contract import SUPPORTED_VERSIONS, TEMPLATE_ID
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class ResultsDocument(TypedDict):
     totals: Totals
     files: list[FileRecord]
     packages: list[PackageRecord]
+    history: HistoryNote | None
+    since_last_run: SinceLastRun | None
 
 
 @cache
@@ -105,6 +107,8 @@ def document(report: Report) -> ResultsDocument:
              "projects_subsidy_gap": gaps["packages"][p.balance.package_id]}
             for p in report.packages
         ],
+        "history": report.history,
+        "since_last_run": report.since_last_run,
     }
 
 
