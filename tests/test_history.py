@@ -23,7 +23,7 @@ import pytest
 from checkout import ROOT, SAMPLES
 
 from renewal_cli.main import main
-from validation import testing
+from validation import batch, testing
 from validation.history import database, runs
 from validation.history.runs import History
 from validation.read.extract import extract
@@ -301,6 +301,27 @@ def _renewal(*args: str, script: str | None = None) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def test_a_run_whose_report_was_not_written_hides_no_change(tmp_path: Path, cases: dict[str, bytes],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"]})
+    history = tmp_path / "h.sqlite"
+    _batch(folder, tmp_path / "r1", "--history", str(history))
+    (folder / "b.xlsx").write_bytes(cases["yulin_block"])
+
+    def dies(report: object, out: object) -> Path:
+        raise batch.BatchError("the disk is full")
+
+    monkeypatch.setattr(batch, "write_report", dies)
+    assert _batch(folder, tmp_path / "r2", "--history", str(history)) == 2  # recorded, but no report
+    monkeypatch.undo()
+    _batch(folder, tmp_path / "r3", "--history", str(history))
+    since = _load(tmp_path / "r3")["since_last_run"]
+    assert since["previous_run"]["run_id"] == 1  # the last run a reviewer could read, not run 2
+    assert [n["file"] for n in since["new"]] == ["b.xlsx"]
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT id, reported FROM runs ORDER BY id").fetchall() == [(1, 1), (2, 0), (3, 1)]
+
+
 def test_a_run_killed_inside_its_transaction_leaves_the_history_as_it_was(tmp_path: Path,
                                                                          cases: dict[str, bytes]) -> None:
     folder = testing.write_folder(tmp_path / "in", {"a.xlsx": cases["jinsong_north"], "b.xlsx": cases["yulin_block"]})
@@ -391,9 +412,10 @@ def test_a_version_1_history_is_migrated(tmp_path: Path) -> None:
                "VALUES (1, 'a.xlsx', 'ab', 10, 'P1', 'ok', 'd1')")
     db.close()
     with History(path) as h:
-        assert h.db.execute("PRAGMA user_version").fetchone()[0] == database.schema_version() == 2
+        assert h.db.execute("PRAGMA user_version").fetchone()[0] == database.schema_version() == 3
         indexes = {r[0] for r in h.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"runs_by_folder", "run_files_by_project", "findings_by_file"} <= indexes
+        assert h.db.execute("SELECT reported FROM runs").fetchall() == [(1,)]  # an earlier run counts as reported
         assert [(r.id, r.folder, r.checker_version) for r in h.runs()] == [(1, "/data", "0.0.9")]
         [(_, state)] = h.trajectory("P1")
         assert state.results == {"npv": 1.5}

@@ -202,7 +202,8 @@ def command(args: argparse.Namespace) -> int:
     The run is recorded in the run history (``--history PATH``, default
     :func:`~validation.history.database.default_path`; ``--no-history``: not at all)
     before the report is written, so that the report can say what changed since
-    the previous run and whether this one was recorded."""
+    the previous run and whether this one was recorded, and marked reported once the
+    report is in place (see :mod:`validation.history.runs`)."""
     lang = args.lang
     recorder = None
     try:
@@ -217,6 +218,8 @@ def command(args: argparse.Namespace) -> int:
         if recorder is not None:
             report = recorder.record(report)
         path = write_report(report, args.out)
+        if recorder is not None:
+            recorder.reported()
     except BatchError as exc:
         print(f"renewal batch: {exc}", file=sys.stderr)
         return 2

@@ -42,6 +42,7 @@ class Recorder:
         self.problem: HistoryError | None = None
         self.diagnostics: list[str] = []
         self.history: History | None = None
+        self.run_id: int | None = None
         if self.path.resolve().is_relative_to(submissions):
             self.problem = HistoryError("inside_folder", self.path)
 
@@ -71,6 +72,7 @@ class Recorder:
         if self.history is not None:
             try:
                 run_id, since = self.history.record(self._run(report), self._files(report), self.new_inputs)
+                self.run_id = run_id
             except HistoryError as exc:
                 self._give_up(exc)
             except Exception:  # a failure of ours must not cost the report; --verbose shows it
@@ -83,6 +85,18 @@ class Recorder:
                              "message": self.problem.text(self.lang) if self.problem else None}
         return dataclasses.replace(report, since_last_run=since, history=note,
                                    diagnostics=(*report.diagnostics, *self.diagnostics))
+
+    def reported(self) -> None:
+        """Mark the recorded run as reported, once its report is written. Where that fails (the
+        file locked too long, say), the next run compares with the last run marked, so the
+        reviewer still sees every change; nothing is lost but the one mark."""
+        if self.run_id is None:
+            return
+        try:
+            with History(self.path) as history:
+                history.mark_reported(self.run_id)
+        except HistoryError:
+            pass
 
     def _give_up(self, problem: HistoryError) -> None:
         self.problem = problem

@@ -6,7 +6,10 @@ A run is written by :meth:`History.record` in a single ``BEGIN IMMEDIATE`` ...
 before the commit leaves nothing (SQLite rolls the journal back), a run that
 commits is there whole, and two runs at once are serialized (the second waits
 up to the busy timeout), each compared with the run that started before it.
-Nothing is ever marked "running".
+Nothing is ever marked "running". A run is recorded before its report is written
+(so that the report can say what changed) and marked ``reported`` once the report
+is in place: "since the last run" compares with the last run whose report was
+written, so a run that died before its report hides no change from the reviewer.
 """
 
 from __future__ import annotations
@@ -137,7 +140,8 @@ class History:
 
     def _previous(self, folder: str, started_at: str) -> Run | None:
         row = self.db.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE folder = ? AND started_at <= ? "
-                              "ORDER BY started_at DESC, id DESC LIMIT 1", (folder, started_at)).fetchone()
+                              "AND reported = 1 ORDER BY started_at DESC, id DESC LIMIT 1",
+                              (folder, started_at)).fetchone()
         return Run(*row) if row else None
 
     # Writing
@@ -173,9 +177,14 @@ class History:
 
     def _insert_run(self, run: Run) -> int:
         columns = RUN_COLUMNS[1:]
-        cursor = self.db.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                                 [getattr(run, c) for c in columns])
+        cursor = self.db.execute(f"INSERT INTO runs ({', '.join(columns)}, reported) "
+                                 f"VALUES ({', '.join('?' * len(columns))}, 0)", [getattr(run, c) for c in columns])
         return int(cursor.lastrowid or 0)
+
+    def mark_reported(self, run_id: int) -> None:
+        """Say that run ``run_id``'s report was written: later runs compare with it."""
+        with translated(self.path):
+            self.db.execute("UPDATE runs SET reported = 1 WHERE id = ?", (run_id,))  # autocommit
 
 
 def _insert_inputs(db: sqlite3.Connection, new_inputs: Mapping[str, str]) -> None:
