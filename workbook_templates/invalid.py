@@ -31,27 +31,9 @@ STALE_RAISE = 100
 """万元 a year added to the stale sample's operating revenue after its results were cached."""
 
 
-@dataclass(frozen=True)
-class Defect:
-    """One defect: the batch check expected to report it, and where it is."""
-
-    check: str
-    severity: str
-    sheet: str
-    cell: str | None
-    field: str
-    value: object
-    what: Text
-    """What was broken, as MANIFEST.json says it (its ``zh`` and ``en``)."""
-
-    def record(self) -> DefectRecord:
-        """The defect as MANIFEST.json holds it."""
-        return {"check": self.check, "severity": self.severity, "sheet": self.sheet, "cell": self.cell,
-                "field": self.field, "value": self.value, "zh": self.what.zh, "en": self.what.en}
-
-
-class DefectRecord(TypedDict):
-    """A defect in MANIFEST.json."""
+class Defect(TypedDict):
+    """One defect, as MANIFEST.json holds it: the batch check expected to report it, where it
+    is, and what was broken (``zh``, ``en``)."""
 
     check: str
     severity: str
@@ -63,13 +45,20 @@ class DefectRecord(TypedDict):
     en: str
 
 
+def defect(check: str, severity: str, sheet: str, cell: str | None, field: str, value: object,  # noqa: PLR0917
+           what: Text) -> Defect:
+    """A :class:`Defect` (positional, as the table of broken files reads best)."""
+    return {"check": check, "severity": severity, "sheet": sheet, "cell": cell, "field": field, "value": value,
+            "zh": what.zh, "en": what.en}
+
+
 class ManifestEntry(TypedDict):
     """A broken file in MANIFEST.json: its name, the sample it was made from, its defects."""
 
     file: str
     base_case: str
     project_id: str
-    defects: list[DefectRecord]
+    defects: list[Defect]
 
 
 @dataclass
@@ -86,7 +75,7 @@ class Broken:
     def manifest(self) -> ManifestEntry:
         """The file's entry in MANIFEST.json."""
         return {"file": self.file, "base_case": self.base, "project_id": self.project_id,
-                "defects": [d.record() for d in self.defects]}
+                "defects": list(self.defects)}
 
 
 def _case_filling(case_id: str, tag: str, **fields: object) -> Filling:
@@ -105,7 +94,7 @@ def amount_as_text() -> Broken:
     wb = project_book(replace(filling, renovation=tuple(rows)), RUNTIME)
     sheet, cell = table_cell(contract.RENOVATION_TABLE, i, "amount")
     return Broken("zhenwumiao_amount_as_text.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]), wb, [
-        Defect("NOT_A_NUMBER", "error", sheet, cell, "tblRenovation[amount]", text,
+        defect("NOT_A_NUMBER", "error", sheet, cell, "tblRenovation[amount]", text,
                Text("改造成本金额以文本“约600”填写，SUMIF 忽略它，So 显示为已平衡",
                     "a renovation cost typed as the text “约600”: SUMIF skips it and So looks balanced"))])
 
@@ -121,10 +110,10 @@ def site_sheet_missing() -> Broken:
     for name in names:
         target = "#REF!" + absolute_coordinate(address_of(wb, name)[1])
         wb.defined_names[name].attr_text = target
-        defects.append(Defect("NAME_BROKEN", "error", sheet, None, name, target, Text(
+        defects.append(defect("NAME_BROKEN", "error", sheet, None, name, target, Text(
             "Site 工作表被删除，名称指向 #REF!", "the Site sheet was deleted: the name points to #REF!")))
     del wb[sheet]  # and with it the table
-    defects.append(Defect("NAME_MISSING", "error", sheet, None, contract.SITE_TABLE.name, None,
+    defects.append(defect("NAME_MISSING", "error", sheet, None, contract.SITE_TABLE.name, None,
                           Text("Site 工作表被删除，表格 tblSite 随之消失",
                                "the Site sheet was deleted, and the table tblSite with it")))
     return Broken("heyuan_site_sheet_missing.xlsx", "heyuan_community", str(filling.fields["project_id"]), wb, defects)
@@ -137,7 +126,7 @@ def payback_typed_over() -> Broken:
     sheet, cell = address_of(wb, "res_payback_years")
     wb[sheet][cell].value = 6
     return Broken("zhenwumiao_payback_typed_over.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]), wb, [
-        Defect("RESULT_TYPED_OVER", "error", sheet, cell, "res_payback_years", 6,
+        defect("RESULT_TYPED_OVER", "error", sheet, cell, "res_payback_years", 6,
                Text("静态回收期的公式被手工输入的 6 覆盖（计算值为 6.25）",
                     "the payback's formula was replaced by a typed 6 (it computes to 6.25)"))])
 
@@ -159,7 +148,7 @@ def stale_cached_results() -> Broken:
         sheet, ref = address_of(wb, result.defined_name)
         stale = [c for c in cells_of(ref) if before[(sheet, c)] != after[(sheet, c)]]
         if stale:  # a row of results is reported at its first stale cell
-            defects.append(Defect("RESULT_MISMATCH", "error", sheet, stale[0], result.defined_name,
+            defects.append(defect("RESULT_MISMATCH", "error", sheet, stale[0], result.defined_name,
                                   before[(sheet, stale[0])], Text(
                                       "运营收入修改后未重新计算：缓存结果过期",
                                       "operating revenue changed after the last calculation: "
@@ -176,7 +165,7 @@ def half_filled() -> Broken:
                       renovation=(RenovationRow("Lift installation / 加装电梯", "cost", "OTHER", 1200),
                                   RenovationRow("Subsidy / 政府补贴", "revenue", "SUBSIDY", 800)))
     wb = project_book(filling, RUNTIME)
-    defects = [Defect("REQUIRED_MISSING", "error", *address_of(wb, name), name, None,
+    defects = [defect("REQUIRED_MISSING", "error", *address_of(wb, name), name, None,
                       Text("必填项为空", "a required field is empty"))
                for name in ("in_city", "in_pattern", "in_horizon")]
     return Broken("half_filled_missing_required.xlsx", "", "SH-XH-DRAFT", wb, defects)
@@ -190,7 +179,7 @@ def sources_not_uses() -> Broken:
     sheet, cell = address_of(wb, "res_sources_total")
     total = float(sum(s.amount for s in financing))
     return Broken("jinsong_sources_not_uses.xlsx", "jinsong_north", str(filling.fields["project_id"]), wb, [
-        Defect("SOURCES_USES_MISMATCH", "error", sheet, cell, "res_sources_total", total,
+        defect("SOURCES_USES_MISMATCH", "error", sheet, cell, "res_sources_total", total,
                Text("银行贷款误填为 1800（应为 2000）：资金来源合计 7500 比改造成本 7700 少 200",
                     "the bank loan typed as 1,800 instead of 2,000: the sources add up to 7,500, "
                     "200 short of the 7,700 cost"))])
@@ -212,10 +201,10 @@ def special_bond_not_covered() -> Broken:
     dscr_at, coverage_at = address_of(wb, "res_min_dscr"), address_of(wb, "res_coverage_ratio")
     return Broken("zhenwumiao_special_bond_not_covered.xlsx", "zhenwumiao_wuli_3", str(filling.fields["project_id"]),
                   wb, [
-        Defect("DSCR_BELOW_ONE", "warning", *dscr_at, "res_min_dscr", min_dscr(sk, service),
+        defect("DSCR_BELOW_ONE", "warning", *dscr_at, "res_min_dscr", min_dscr(sk, service),
                Text("到期一次还本：第10年还本付息 606.1，远超当年运营盈余 96",
                     "principal at maturity: year 10's debt service of 606.1 is far beyond the year's surplus of 96")),
-        Defect("COVERAGE_BELOW_MINIMUM", "warning", *coverage_at, "res_coverage_ratio", coverage_ratio(sk, service),
+        defect("COVERAGE_BELOW_MINIMUM", "warning", *coverage_at, "res_coverage_ratio", coverage_ratio(sk, service),
                Text(f"10年运营盈余 960 只覆盖专项债本息 841 的 1.14 倍，低于常见要求 {coverage_minimum().minimum:g}",
                     f"ten years of surplus, 960, cover the bond's 841 of principal and interest 1.14 times, "
                     f"below the {coverage_minimum().minimum:g} commonly required"))])
@@ -241,7 +230,7 @@ class FieldDefect:
         wb = project_book(filling, RUNTIME)
         name = f"in_{self.field}"
         return Broken(self.file, self.base, str(filling.fields["project_id"]), wb, [
-            Defect(self.check, self.severity, *address_of(wb, name), name, self.value, self.what)])
+            defect(self.check, self.severity, *address_of(wb, name), name, self.value, self.what)])
 
 
 def _guangzhou_added_area() -> int:
