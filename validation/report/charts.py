@@ -37,14 +37,24 @@ def text_width(text: str, font_size: float = FONT) -> float:
     return font_size * sum(EM.get(ch, EM["digit"]) for ch in text)
 
 
-def number_label(value: float) -> str:
-    """An axis label: thousands separated, a real minus sign.
+def number_label(value: float, decimals: int = 0) -> str:
+    """An axis label: thousands separated, ``decimals`` places, a real minus sign.
 
-    >>> number_label(-3100), number_label(250.0), number_label(0)
-    ('−3,100', '250', '0')
+    >>> number_label(-3100), number_label(250.0), number_label(-0.0), number_label(-0.25, 2)
+    ('−3,100', '250', '0', '−0.25')
     """
-    text = f"{value:,.0f}"
-    return "0" if text in ("0", "-0") else text.replace("-", "−")
+    text = f"{value:,.{decimals}f}"
+    return text.lstrip("-") if float(text.replace(",", "")) == 0 else text.replace("-", "−")
+
+
+def decimals_for(ticks: list[float]) -> int:
+    """Decimal places that tell ticks apart: none for steps of 1 or more.
+
+    >>> decimals_for([0.0, 1000.0]), decimals_for([-0.4, -0.2, 0.0])
+    (0, 1)
+    """
+    step = abs(ticks[1] - ticks[0])
+    return max(0, -math.floor(math.log10(step) + 1e-9))
 
 
 def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
@@ -57,12 +67,12 @@ def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
     [0.0, 1.0]
     """
     if high - low <= 0:
-        return [low, low + 1.0]
+        return [float(low), low + 1.0]
     raw = (high - low) / most
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     first, last = math.floor(low / step), math.ceil(high / step)
-    return [k * step + 0.0 for k in range(first, last + 1)]
+    return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
 
 
 def year_step(years: int, room: float, label_width: float) -> int:
@@ -119,14 +129,14 @@ def balance_chart(renovation_surplus: float, operating_surpluses: list[float], t
 
     >>> c = balance_chart(-3100, [160.0] * 20, "Zhenwumiao")
     >>> len(c.bars), c.values[0].label, [t.label for t in c.years][:6]
-    (21, '−4,000', ['0', '', '', '', '', '5'])
+    (21, '−4,000', ['0', '', '2', '', '4', ''])
     >>> c.left >= text_width("−4,000") + 4
     True
     """
     balance = [float(v) for v in cumulative_balance(renovation_surplus, operating_surpluses)]
     ticks = nice_ticks(min(0.0, *balance), max(0.0, *balance))
     low, high = ticks[0], ticks[-1]
-    labels = [number_label(v) for v in ticks]
+    labels = [number_label(v, decimals_for(ticks)) for v in ticks]
     left = math.ceil(max(text_width(t) for t in labels)) + 2 * GAP
     bottom = HEIGHT - BOTTOM
     plot_w, plot_h = WIDTH - left - RIGHT, bottom - TOP

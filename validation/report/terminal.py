@@ -9,8 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from renewal.language import display_width
-from renewal.language import message
+from renewal.language import display_width, message
 from validation.check.findings import SEVERITIES
 from validation.report.records import Report
 
