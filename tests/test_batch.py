@@ -169,7 +169,7 @@ def test_summary_xlsx_holds_texts_never_formulas(mixed_folder: Path, tmp_path: P
     assert {c.value for c in risky} >= {*FORMULA_TEXTS.values(), "+CITY"}
     assert all(c.data_type == "s" and c.quotePrefix for c in risky)
     projects = wb["projects"]
-    assert projects.max_row == 1 + 10
+    assert projects.max_row == 1 + 10 + 1  # the header, a row per file, the totals
     assert wb["findings"].max_row == 1 + 2  # header, the unknown city, the legacy file
 
 

@@ -1,7 +1,8 @@
-"""report.html as a reviewer reads it: hostile texts come out inert, the projects table marks
-invalid files and withholds their figures, "since last run" shows a hand-built comparison,
-empty sections are left out, per-file detail is capped, and in headless Chromium every chart
-label lies inside its chart."""
+"""The report a reviewer reads. report.html: hostile texts come out inert, the projects table
+marks invalid files and withholds their figures, "since last run" shows a hand-built
+comparison, empty sections are left out, per-file detail is capped, and in headless Chromium
+every chart label lies inside its chart. summary.xlsx: its print setup, column widths, the
+words for missing figures and its totals row."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import chromium  # tests/chromium.py
 import lxml.html
+import openpyxl
 import pytest
 
 from validation.batch import check_folder
@@ -18,6 +20,7 @@ from validation.read.runner import ReadStage
 from validation.report import html
 from validation.report.charts import GAP, balance_chart, text_width
 from validation.report.records import Report, SinceLastRun
+from validation.report.xlsx import MISSING, PROJECT_COLUMNS, RESULT_KEYS, header_width, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "<script>alert(1)</script>"
@@ -230,3 +233,53 @@ def test_in_chromium_every_chart_label_is_inside_its_chart_and_rows_are_marked(s
         assert row["badge"] == colours[f.status] and row["badgeText"] == "rgb(255, 255, 255)"
         assert (row["cells"], row["grey"]) == ((10, None) if f.status == "ok" else (6, "rgb(107, 114, 128)"))
     assert value["fileWraps"]
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def summary(request: pytest.FixtureRequest, samples: Report,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, openpyxl.Workbook]:
+    report = dataclasses.replace(samples, lang=request.param)
+    path = tmp_path_factory.mktemp("summary") / "summary.xlsx"
+    write_xlsx(report, path)
+    return report, openpyxl.load_workbook(path)
+
+
+def test_summary_prints_landscape_one_page_wide_with_its_header_on_every_page(
+        summary: tuple[Report, openpyxl.Workbook]) -> None:
+    _, wb = summary
+    assert wb.sheetnames == ["projects", "findings", "packages"]
+    for ws in wb:
+        setup = ws.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+        for cell in ws[1]:
+            assert ws.column_dimensions[cell.column_letter].width >= header_width(cell.value), cell.value
+
+
+def test_summary_says_never_and_none_and_ends_with_totals(summary: tuple[Report, openpyxl.Workbook]) -> None:
+    report, wb = summary
+    ws = wb["projects"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(report.files) + 1
+    words = {"en": {"never", "none", "no debt", "no special bond"}, "zh": {"未回收", "无", "无债务", "无专项债"}}
+    said = set()
+    for f, row in zip(report.files, rows[:-1], strict=True):
+        results = dict(zip(RESULT_KEYS, row[5:], strict=True))
+        if f.results:  # a figure that does not exist is said, never blank
+            assert None not in {results[k] for k in MISSING}
+            said |= {results[k] for k in MISSING if isinstance(results[k], str)}
+        else:
+            assert set(results.values()) == {None}
+    assert words[report.lang] <= said
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(PROJECT_COLUMNS)).column_letter}{len(report.files) + 1}"
+    totals = dict(zip(PROJECT_COLUMNS, rows[-1], strict=True))
+    computed = [f.results for f in report.files if f.results]
+    stats = report.stats()
+    assert totals["file"] == {"en": f"total: {len(report.files)} files, {len(computed)} computed projects",
+                              "zh": f"合计：{len(report.files)} 个文件，{len(computed)} 个已测算项目"}[report.lang]
+    assert (totals["errors"], totals["warnings"], totals["infos"]) == tuple(
+        stats["findings"][s] for s in ("error", "warning", "info"))
+    assert totals["npv"] == pytest.approx(sum(r["npv"] for r in computed), rel=1e-12)
+    assert totals["subsidy_gap"] == pytest.approx(report.subsidy_gaps()["subsidy_gap"], rel=1e-12)
+    assert totals["irr"] is None and totals["payback_years"] is None  # not summable: left blank
+    assert all(c.font.bold for c in ws[ws.max_row])
