@@ -292,8 +292,9 @@ def test_each_sample_recalculates_to_the_models_results(result: CaseResult, book
     assert book("res_cumulative_balance")[: h + 1] == pytest.approx(list(balance), rel=REL)
     assert book("chart_balance")[: h + 1] == pytest.approx(list(balance), rel=REL)
     assert book("chart_flows")[: h + 1] == pytest.approx([c.renovation_surplus, *c.operating_surpluses], rel=REL)
+    assert book(contract.CHART_YEARS_NAME)[: h + 1] == list(range(h + 1))  # the chart's year axis: to the horizon
     # No error value anywhere but where the model's answer is one, or the chart's gaps beyond the horizon.
-    gaps = set(book.cells("chart_flows")[h + 1:]) | set(book.cells("chart_balance")[h + 1:])
+    gaps = {cell for name in (*contract.CHART_NAMES, contract.CHART_YEARS_NAME) for cell in book.cells(name)[h + 1:]}
     answers = {cell for name in ("res_irr", "res_mirr", "res_payback_years", "res_discounted_payback_years",
                                  "res_years_to_target", "res_equity_irr") if isinstance(book.one(name), ExcelError)
                for cell in book.cells(name)}
@@ -390,6 +391,23 @@ def test_the_whatif_sheet_equals_the_model(c: ReferenceCase, books: dict[Path, B
     assert not {cell for cell in whatif - reported if isinstance(book.values[cell], ExcelError)}
 
 
+def test_the_results_chart_runs_to_the_horizon() -> None:
+    """An XY chart over the years 0..horizon (``#N/A`` beyond: not plotted, so the value axis
+    ends at the horizon), So and Sk as columns (error bars down to 0), the balance as a line."""
+    wb = load_workbook(ROOT / "samples" / "jinsong_north.xlsx")
+    _, years = next(iter(wb.defined_names[contract.CHART_YEARS_NAME].destinations))
+    flows = next(iter(wb.defined_names[contract.CHART_NAMES[0]].destinations))[1]
+    charts = [p.decode() for name, p in _parts(ROOT / "samples" / "jinsong_north.xlsx").items()
+              if name.startswith("xl/charts/chart")]
+    results = [c for c in charts if "<scatterChart>" in c]
+    assert len(results) == 1 and results[0].count("<ser>") == 2 and "<barChart>" not in results[0]
+    chart = results[0]
+    assert chart.count(f"<xVal><numRef><f>'Results'!{years}</f>") == 2
+    assert f"<yVal><numRef><f>'Results'!{flows}</f>" in chart
+    assert '<errBarType val="minus"/>' in chart and '<errValType val="percentage"/>' in chart
+    assert '<tickLblPos val="low"/>' in chart
+
+
 def test_the_whatif_sheet_draws_a_tornado() -> None:
     parts = _parts(ROOT / "samples" / "jinsong_north.xlsx")
     charts = [p.decode() for name, p in parts.items() if name.startswith("xl/charts/chart")]
@@ -404,7 +422,7 @@ def test_the_empty_template_shows_blank_results_not_errors(runtime: str, books: 
     assert book.one(contract.READY_NAME) is False
     for result in contract.RESULTS:
         assert set(book(result.defined_name)) == {""}, result.name
-    chart = set(book.cells("chart_flows")) | set(book.cells("chart_balance"))
+    chart = {cell for name in (*contract.CHART_NAMES, contract.CHART_YEARS_NAME) for cell in book.cells(name)}
     errors = {cell for cell, v in book.values.items() if isinstance(v, ExcelError)}
     assert errors == chart and {book.values[c] for c in chart} == {"#N/A"}
     defaults = {f.defined_name: f.default for f in contract.PROJECT_FIELDS}
