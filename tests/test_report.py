@@ -150,6 +150,15 @@ def test_since_last_run_shows_what_changed(samples: Report) -> None:
     assert page.xpath('//*[@id="since-findings-resolved"]') == []  # nothing resolved: left out
 
 
+def test_long_lists_since_last_run_are_capped(samples: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html, "CHANGE_ROWS", 1)
+    since: SinceLastRun = {**SINCE, "new": SINCE["new"] * 3}
+    page = _page(dataclasses.replace(samples, since_last_run=since))
+    assert len(page.get_element_by_id("since-new").xpath("tbody/tr")) == 1
+    notes = [p.text_content() for p in page.xpath('//p[@class="note"]')]
+    assert "The first 1 of 3 are listed; results.json holds them all." in notes
+
+
 def test_sections_with_nothing_to_show_are_left_out(samples: Report) -> None:
     page = _page(samples)
     assert page.xpath('//*[@id="since"]') == [] and page.xpath('//a[@href="#since"]') == []
