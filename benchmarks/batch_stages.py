@@ -3,7 +3,7 @@
     python benchmarks/batch_stages.py TIMINGS.json batch FOLDER --out REPORT [...]
 
 Wraps the functions :func:`validation.batch.check_folder`, ``command`` and
-:func:`validation.assess.assess` call by their module-level names (read_all,
+:func:`validation.check.assess.assess` call by their module-level names (read_all,
 folder_frames, prepare, ...),
 runs the command line as ``renewal`` would, and writes the seconds spent
 in each (wall clock, summed over calls), and the garbage collections of the

@@ -26,7 +26,7 @@ says how much CPU it used and how much anything else on the machine did,
 so that a disturbed run shows. Unless
 ``--skip-stages``: where the batch's time goes, from a second run with a
 timer around each stage (benchmarks/batch_stages.py), and
-``validation.extract.extract`` alone per file in one process beside (a).
+``validation.read.extract.extract`` alone per file in one process beside (a).
 """
 
 from __future__ import annotations
@@ -370,7 +370,7 @@ def measure_peer(paths: Sequence[Path], sample: int | None, processes: int, batc
 
 
 def measure_extract(corpus: Path, files: Sequence[str], calamine: float) -> list[str]:
-    """validation.extract.extract alone per file, one process, beside (a)."""
+    """validation.read.extract.extract alone per file, one process, beside (a)."""
     with cpu_use() as cpu:
         seconds = timed_loop(lambda f: extract(corpus, f), files)
     return [f"  extract() alone, 1 process: {1000 * seconds / len(files):.2f} ms/file, against calamine reading "

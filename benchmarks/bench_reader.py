@@ -7,8 +7,8 @@ openpyxl, XlsxWriter, pandas and, with ``--office``, LibreOffice and Gnumeric wr
 WORK/reader-corpus. On every file, in this one process, R rounds in turn:
 
 (a) python-calamine opening the file and reading every sheet (``to_python``): the floor;
-(b) ``validation.inspect.inspect_file``: every cell of every sheet, the names and the tables;
-(c) ``validation.extract.extract``: what the batch reads of a project workbook (guards included),
+(b) ``validation.read.inspect.inspect_file``: every cell of every sheet, the names and the tables;
+(c) ``validation.read.extract.extract``: what the batch reads of a project workbook (guards included),
     on the project-shaped files only.
 
 Per writer: the median over the rounds of the summed seconds, and the ratios (b)/(a) and (c)/(a)

@@ -1,6 +1,6 @@
 """Pattern fit: which of the six patterns suits a site, scored 0-100 with reasons.
 
-The scoring table is data (``data/fit_rules.toml``, DESIGN.md's default):
+The scoring table is data (``data/fit_rules.toml``; docs/design.md, "Default scoring of pattern fit"):
 each criterion is satisfied from 0 to 1 by a rule over site attributes; a
 pattern's score is ``100 * sum(weight * satisfied) / sum(weight)`` and it
 applies at the threshold (60) or more. A missing attribute counts as 0 and is
@@ -34,7 +34,7 @@ Bounds = tuple[np.ndarray, np.ndarray]
 
 @cache
 def site_attribute_keys() -> tuple[str, ...]:
-    """The 19 site attribute keys, in DESIGN.md's order.
+    """The 19 site attribute keys, in the order of docs/design.md, "Site attributes for pattern fit".
 
     >>> len(site_attribute_keys()), site_attribute_keys()[0]
     (19, 'dilapidated_share')
@@ -214,7 +214,7 @@ def _rules_from_table(table: Mapping) -> FitRules:
 
 @cache
 def default_fit_rules() -> FitRules:
-    """DESIGN.md's default scoring table, from ``data/fit_rules.toml``."""
+    """The default scoring table (docs/design.md, "Default scoring of pattern fit"), from ``data/fit_rules.toml``."""
     return _rules_from_table(load_data("renewal", "fit_rules.toml"))
 
 

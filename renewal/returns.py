@@ -424,17 +424,31 @@ def irrs(renovation_surplus: object, operating_surpluses: object,
     return found[0] if flows.scalar else found
 
 
-def irrs_note(rates: Sequence[float], lang: str | None = None) -> str:
+def irrs_note(rates: Sequence[float], lang: str | None = None, shown: float | None = None) -> str:
     """What a reader should know about a project's IRRs (:func:`irrs`): the warning where
     there are several, listing them and pointing to NPV and MIRR; else a short note.
+    ``shown``: the rate Excel's rule reaches (:func:`irr`); where it is none of ``rates``
+    (Excel's Newton may settle below -100%), the note says so.
 
     >>> irrs_note([0.0, 0.1], "en")[:60]
     'Caution: the flows change sign more than once and have sever'
     >>> "(0.00%, 10.00%)" in irrs_note([0.0, 0.1], "en"), irrs_note([0.09345]), irrs_note([], "en")
     (True, '内部收益率唯一（9.35%）', 'no IRR: read the NPV')
+
+    Flows whose one IRR is -45%, where Excel's rule from 0.1 reaches -100.04%:
+
+    >>> flows = (-14268, [7842, 3])
+    >>> irrs_note(irrs(*flows), "en", shown=irr(*flows))[:80]
+    "one IRR (-45.00%); note: Excel's IRR rule (which RENEWAL_IRR follows) settles at"
+    >>> "-100.04%" in irrs_note(irrs(*flows), "en", shown=irr(*flows))
+    True
     """
     key = {0: "no_irr", 1: "one_irr"}.get(len(rates), "several_irrs")
-    return message("returns", key, lang, irrs=", ".join(f"{r:.2%}" for r in rates))
+    note = message("returns", key, lang, irrs=", ".join(f"{r:.2%}" for r in rates))
+    if shown is not None and np.isfinite(shown) and not any(np.isclose(shown, r, rtol=1e-6, atol=1e-9)
+                                                            for r in rates):
+        note += message("returns", "other_root", lang, shown=f"{shown:.2%}")
+    return note
 
 
 def mirr(renovation_surplus: object, operating_surpluses: object, finance_rate: object,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from renewal.language import DEFAULT_LANG, LANGS
-from renewal_cli import batch, bundle, cases, inspect, template
+from renewal_cli import batch, bundle, cases, history, inspect, template
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
                         help="language of texts: zh or en (as renewal --lang)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (cases, batch, inspect, template, bundle):
+    for command in (cases, batch, history, inspect, template, bundle):
         command.add_parser(sub, common)
     return parser
 

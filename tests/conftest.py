@@ -1,5 +1,6 @@
 """Shared test settings: hypothesis profiles (CI is the default; `dev` runs more examples); the
-corpus of workbooks other tools wrote (tests/tool_corpus.py) and its reference readings, built once."""
+corpus of workbooks other tools wrote (tests/tool_corpus.py) and its reference readings, built once;
+the generated workbooks, regenerated, recalculated and read once (tests/generated.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ use_office_js_runtime()
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 if TYPE_CHECKING:
+    from generated import Book, Regenerated
     from tool_corpus import Corpus
+
+    from workbook_templates.engine import Values
 
 settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -47,6 +51,32 @@ def references(corpus: Corpus) -> dict[Path, dict[str, Any]]:
     paths = [e.path for e in corpus.entries if read_here(e)]
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(zip(paths, pool.map(reference_of, paths, chunksize=4), strict=True))
+
+
+@pytest.fixture(scope="session")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Regenerated:
+    """Every workbook the generator writes, regenerated into a temporary folder (tests/generated.py)."""
+    from generated import regenerate
+
+    return regenerate(tmp_path_factory.mktemp("regenerated"))
+
+
+@pytest.fixture(scope="session")
+def recalculated(regenerated: Regenerated) -> dict[Path, Values]:
+    """The formula engine's values of every committed workbook: the generator recalculates every
+    workbook it writes, and the committed files are equal to what it writes, so these are the
+    committed formulas' values."""
+    from generated import ALL
+
+    return {rel: regenerated.values[rel] for rel in ALL}
+
+
+@pytest.fixture(scope="session")
+def books(recalculated: dict[Path, Values]) -> dict[Path, Book]:
+    """Every committed workbook as a :class:`generated.Book`."""
+    from generated import read_books
+
+    return read_books(recalculated)
 
 
 SLOW_FIXTURES = {"regenerated", "corpus"}

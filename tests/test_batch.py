@@ -14,12 +14,13 @@ from pathlib import Path
 import jsonschema
 import openpyxl
 import pytest
+from checkout import SAMPLES
 
 from renewal.cases import evaluate_cases
 from renewal.patterns import PATTERN_CODES
 from renewal_cli.main import main
 from validation import batch, testing
-from validation.check import compare, inputs, schemas
+from validation.check import compare, financing, inputs, schemas
 from validation.read.guards import OLE_MAGIC
 from validation.report.results import results_schema
 from validation.report.terminal import Progress
@@ -33,20 +34,13 @@ FORMULA_TEXTS = {"in_project_id": "@T-TEXTS", "in_project_name": "=1+2", "in_pac
 @pytest.fixture(scope="module")
 def case_workbooks() -> dict[str, bytes]:
     """The paper's seven cases as generated workbooks."""
-    return testing.case_workbooks()
-
-
-def _write(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
+    return testing.case_workbooks(SAMPLES)
 
 
 @pytest.fixture
 def cases_folder(tmp_path: Path, case_workbooks: dict[str, bytes]) -> Path:
     """Only the seven cases."""
-    return _write(tmp_path / "cases", {f"{c}.xlsx": d for c, d in case_workbooks.items()})
+    return testing.write_folder(tmp_path / "cases", {f"{c}.xlsx": d for c, d in case_workbooks.items()})
 
 
 @pytest.fixture
@@ -57,12 +51,13 @@ def mixed_folder(cases_folder: Path, case_workbooks: dict[str, bytes]) -> Path:
     for name, text in FORMULA_TEXTS.items():
         texts = set_named(texts, name, text)
     invalid = set_named(set_named(jinsong, "in_project_id", "T-BAD"), "in_city", "+CITY")
-    return _write(cases_folder, {"more/texts.xlsx": texts, "more/bad_city.xlsx": invalid,
+    return testing.write_folder(cases_folder, {"more/texts.xlsx": texts, "more/bad_city.xlsx": invalid,
                                  "more/legacy.xlsx": OLE_MAGIC + bytes(512)})
 
 
 def _run(*args: str) -> int:
-    return main(["--lang", "en", "batch", *args])
+    """``renewal batch`` without the run history (tests/test_history.py has its own tests)."""
+    return main(["--lang", "en", "batch", "--no-history", *args])
 
 
 def _load(out: Path) -> dict:
@@ -107,7 +102,8 @@ def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path:
     mismatch = testing.set_cached_text(jinsong, *testing.named_cell(jinsong, "res_excel_check"),
                                        f"{contract.EXCEL_CHECK_MISMATCH}: IRR")
     out = tmp_path / "report"
-    _run(str(_write(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})), "--out", str(out))
+    folder = testing.write_folder(tmp_path / "in", {"end_cost.xlsx": end_cost, "mismatch.xlsx": mismatch})
+    _run(str(folder), "--out", str(out))
     files = {f["path"]: f for f in _load(out)["files"]}
     [ambiguous] = [x for x in files["end_cost.xlsx"]["findings"] if x["code"] == "IRR_AMBIGUOUS"]
     rates = files["end_cost.xlsx"]["results"]["irrs"]
@@ -123,7 +119,7 @@ def test_several_irrs_warn_and_a_workbooks_own_excel_mismatch_is_noted(tmp_path:
 def test_packages_sum_their_projects(tmp_path: Path, case_workbooks: dict[str, bytes]) -> None:
     shared = {case: set_named(case_workbooks[case], "in_package_id", "PKG-1")
               for case in ("jinsong_north", "hongyupo_district")}
-    folder = _write(tmp_path / "in", {f"{c}.xlsx": d for c, d in shared.items()})
+    folder = testing.write_folder(tmp_path / "in", {f"{c}.xlsx": d for c, d in shared.items()})
     report = batch.check_folder(folder, lang="en")
     (package,) = report.packages
     results = [f.results for f in report.files]
@@ -162,7 +158,7 @@ def test_summary_xlsx_holds_texts_never_formulas(mixed_folder: Path, tmp_path: P
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert sheets and not any(re.search(rb"<f[ >]", z.read(n)) for n in sheets)
     wb = openpyxl.load_workbook(out / "summary.xlsx")
-    assert wb.sheetnames == ["projects", "findings", "packages"]
+    assert wb.sheetnames == ["projects", "findings", "packages", "since last run"]
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
@@ -264,7 +260,7 @@ def test_inputs_keep_their_bytes(mixed_folder: Path, tmp_path: Path) -> None:
 
 
 def test_the_samples_folder_is_never_written(tmp_path: Path) -> None:
-    folder = testing.SAMPLES
+    folder = SAMPLES
     before = _digest(folder)
     assert _run(str(folder), "--out", str(tmp_path / "report")) == 1  # samples/invalid has errors
     assert _digest(folder) == before
@@ -330,6 +326,7 @@ def test_pandera_runs_once_per_frame_whatever_the_number_of_files(
 
     monkeypatch.setattr(inputs, "findings_of", counted)
     monkeypatch.setattr(compare, "findings_of", counted)
+    monkeypatch.setattr(financing, "findings_of", counted)
     batch.check_folder(cases_folder)
     small = list(calls)
     for i in range(14):
@@ -337,7 +334,7 @@ def test_pandera_runs_once_per_frame_whatever_the_number_of_files(
                                                                "in_project_id", f"T-{i}"))
     calls.clear()
     batch.check_folder(cases_folder)
-    assert len(calls) == len(small) == 8
+    assert len(calls) == len(small) == 10  # meta, fields, 4 tables, leases, results, patterns, financing
     assert sum(calls) > sum(small)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xlwt
+from checkout import SAMPLES
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from validation import testing
@@ -249,7 +250,7 @@ def _locate(data: bytes, where: Where) -> tuple[str, str | None]:
 @pytest.fixture(scope="module")
 def case_workbooks() -> dict[str, bytes]:
     """The paper's seven cases as generated workbooks."""
-    return testing.case_workbooks()
+    return testing.case_workbooks(SAMPLES)
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +355,7 @@ def test_half_filled_workbooks_are_not_computed(defect_run: tuple[Path, Report, 
 
 
 def test_the_generators_broken_samples_get_their_manifests_findings() -> None:
-    folder = testing.SAMPLES
+    folder = SAMPLES
     manifest = json.loads((folder / "invalid" / "MANIFEST.json").read_text("utf-8"))
     report = check_folder(folder, lang="en")
     by_path = {f.path: f for f in report.files}

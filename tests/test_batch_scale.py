@@ -11,6 +11,7 @@ from pathlib import Path
 import chromium  # tests/chromium.py
 import openpyxl
 import pytest
+from checkout import SAMPLES
 
 from renewal_cli.main import main
 from validation import batch, testing
@@ -28,7 +29,7 @@ def many_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """More files than one task's chunk: the seven cases four times under distinct ids,
     plus an invalid and an unreadable one."""
     folder = tmp_path_factory.mktemp("many")
-    cases = testing.case_workbooks()
+    cases = testing.case_workbooks(SAMPLES)
     for copy in range(4):
         for case, data in cases.items():
             (folder / f"{copy}_{case}.xlsx").write_bytes(

@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import openpyxl
 import pytest
+from checkout import SAMPLES
 
 from renewal.cases import reference_cases
 from renewal.codes import counts_in_renovation_surplus
@@ -26,7 +27,7 @@ from validation.testing import set_named
 @pytest.fixture(scope="module")
 def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seven cases, Jinsong North and Hongyupo in one package, checked and reported."""
-    workbooks = testing.case_workbooks()
+    workbooks = testing.case_workbooks(SAMPLES)
     for case in ("jinsong_north", "hongyupo_district"):
         workbooks[case] = set_named(workbooks[case], "in_package_id", "PKG-1")
     folder = tmp_path_factory.mktemp("in")

@@ -116,6 +116,7 @@ SINCE: SinceLastRun = {
             {"field": "tblRenovation[amount]#3", "label": "renovation item amount", "sheet": "Renovation",
              "cell": "D7", "old": None, "new": 600.0}],
         "results": [
+            {"result": "status", "old": "ok", "new": "invalid", "delta": None},
             {"result": "npv", "old": 412.5, "new": 348.0, "delta": -64.5},
             {"result": "payback_years", "old": 5.2, "new": None, "delta": None},
             {"result": "irr", "old": 0.1173, "new": 0.1, "delta": -0.0173},
@@ -125,6 +126,7 @@ SINCE: SinceLastRun = {
     "findings_new": [{"file": "yulin_block.xlsx", "code": "YEAR_GAP", "severity": "error", "sheet": "Operation",
                       "cell": "F4", "message": "a year is missing"}],
     "findings_resolved": [],
+    "duplicate_project_ids": ["GZ-LW-HEYUAN"],
 }
 
 
@@ -142,12 +144,15 @@ def test_since_last_run_shows_what_changed(samples: Report) -> None:
     assert [d.text_content() for d in cells[2].xpath("div")] == [
         "discount rate Project!C12: 0.06 → 0.08", "renovation item amount Renovation!D7: (empty) → 600"]
     assert [d.text_content() for d in cells[3].xpath("div")] == [
-        "NPV: 412.5 → 348.0 (−64.5)", "payback (years): 5.20 → never", "IRR: 11.73% → 10.00% (−1.73%)",
+        "status: ok → invalid", "NPV: 412.5 → 348.0 (−64.5)", "payback (years): 5.20 → never",
+        "IRR: 11.73% → 10.00% (−1.73%)",
         "balance status: balanced in operation year 5 → not balanced within the horizon"]
     found = page.get_element_by_id("since-findings-new").xpath("tbody/tr/td")
     assert [c.text_content() for c in found] == ["yulin_block.xlsx", "Operation", "F4", "error", "YEAR_GAP",
                                                  "a year is missing"]
     assert page.xpath('//*[@id="since-findings-resolved"]') == []  # nothing resolved: left out
+    assert page.get_element_by_id("since-duplicates").text_content() == \
+        "project ids found in more than one file, those files compared by path: GZ-LW-HEYUAN"
 
 
 def test_long_lists_since_last_run_are_capped(samples: Report, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,7 +261,7 @@ def summary(request: pytest.FixtureRequest, samples: Report,
 def test_summary_prints_landscape_one_page_wide_with_its_header_on_every_page(
         summary: tuple[Report, openpyxl.Workbook]) -> None:
     _, wb = summary
-    assert wb.sheetnames == ["projects", "findings", "packages"]
+    assert wb.sheetnames == ["projects", "findings", "packages", "since last run"]
     for ws in wb:
         setup = ws.page_setup
         assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0), ws.title

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from checkout import SAMPLES
 
 from renewal_cli.main import main
 from validation import testing
@@ -27,7 +28,7 @@ JINSONG = "jinsong_north"
 
 @pytest.fixture(scope="module")
 def cases() -> dict[str, bytes]:
-    return testing.case_workbooks()
+    return testing.case_workbooks(SAMPLES)
 
 
 def _check(tmp_path: Path, files: dict[str, bytes]) -> Report:

@@ -129,6 +129,14 @@ def test_irr_warning_lists_every_irr_where_there_are_several() -> None:
     assert call("irr_warning", [[-1000], [-100]], [[2100, -1100], [60, 60]], None, "en")[1] == ["one IRR (13.07%)"]
 
 
+def test_irr_warning_says_where_excels_rule_settles_below_minus_100_percent() -> None:
+    # The one IRR above -100% is -45.00%; Excel's Newton from 0.1 (and RENEWAL_IRR) reaches -100.04%.
+    assert round(one("renewal_irr", [[-14268]], [[7842, 3]], None, None), 6) == -1.000382
+    text = one("irr_warning", [[-14268]], [[7842, 3]], None, "en")
+    assert text.startswith("one IRR (-45.00%)") and "-100.04%" in text
+    assert "-100.04%" in one("irr_warning", [[-14268]], [[7842, 3]], None, "zh")
+
+
 def test_mirr_equals_excels_on_many_projects() -> None:
     rows = call("renewal_mirr", [[-120000], [-3100]], [[39000, 30000, 21000, 37000, 46000], [348] * 5],
                 0.10, 0.12, None)

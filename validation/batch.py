@@ -20,6 +20,8 @@ from pathlib import Path
 
 from renewal.language import message
 from validation.check.findings import SEVERITIES
+from validation.history.database import default_path
+from validation.history.recorder import Recorder
 from validation.read.cache import ExtractionCache
 from validation.read.extract import Extraction
 from validation.read.guards import Limits
@@ -110,11 +112,13 @@ def read_all(root: Path, files: list[str], *, stage: ReadStage | None = None,
 
 
 def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> Report:
+                 progress: Callable[[int, int, str], None] | None = None,
+                 keep: Callable[[list[Extraction]], None] | None = None) -> Report:
     """Run the pipeline over ``folder`` (or one workbook, as a folder of one) and return what
     it found (nothing is written).
 
-    ``stage`` says where reading runs (workers, a Dask scheduler) and with what cache.
+    ``stage`` says where reading runs (workers, a Dask scheduler) and with what cache;
+    ``keep`` sees the extractions before their rows go into frames (the run history's inputs).
     :class:`BatchError` when there is no such folder or no workbook in it: a nightly run on
     an empty folder is usually a wrong path or a failed mount, not a night without work.
     """
@@ -124,15 +128,18 @@ def check_folder(folder: str | Path, *, lang: str = "zh", stage: ReadStage | Non
     if not files:
         raise BatchError(message("cli", "no_workbooks", lang, package="validation", path=folder))
     with few_collections():
-        return _check(folder, root, files, lang=lang, stage=stage, progress=progress)
+        return _check(folder, root, files, lang=lang, stage=stage, progress=progress, keep=keep)
 
 
 def _check(folder: str | Path, root: Path, files: list[str], *, lang: str, stage: ReadStage | None,
-           progress: Callable[[int, int, str], None] | None) -> Report:
+           progress: Callable[[int, int, str], None] | None,
+           keep: Callable[[list[Extraction]], None] | None) -> Report:
     try:
         extractions = read_all(root, files, stage=stage, progress=progress, meanwhile=load_heavy_modules)
     except RunnerError as exc:
         raise BatchError(str(exc)) from exc
+    if keep is not None:
+        keep(extractions)
     from validation.check.assess import assess  # loaded by load_heavy_modules while the workers read
 
     return assess(folder, extractions, lang)
@@ -190,18 +197,35 @@ def _overlap(folder: Path, out: Path) -> bool:
 
 
 def command(args: argparse.Namespace) -> int:
-    """``renewal batch FOLDER --out REPORT``: exit 0, 1 (a finding at --fail-on) or 2 (no run)."""
+    """``renewal batch FOLDER --out REPORT``: exit 0, 1 (a finding at --fail-on) or 2 (no run).
+
+    The run is recorded in the run history (``--history PATH``, default
+    :func:`~validation.history.database.default_path`; ``--no-history``: not at all)
+    before the report is written, so that the report can say what changed since
+    the previous run and whether this one was recorded, and marked reported once the
+    report is in place (see :mod:`validation.history.runs`)."""
     lang = args.lang
+    recorder = None
     try:
         if _overlap(Path(args.folder), Path(args.out)):
             raise BatchError(message("cli", "out_overlaps", lang, package="validation", out=args.out))
         cache = ExtractionCache(args.cache, Limits()) if args.cache else None
         stage = ReadStage(workers=args.workers or default_workers(), scheduler=args.scheduler, cache=cache)
-        report = check_folder(args.folder, lang=lang, stage=stage, progress=Progress())
+        if not args.no_history:
+            recorder = Recorder(args.history or default_path(args.out), args.folder, lang)
+        report = check_folder(args.folder, lang=lang, stage=stage, progress=Progress(),
+                              keep=recorder.keep if recorder else None)
+        if recorder is not None:
+            report = recorder.record(report)
         path = write_report(report, args.out)
+        if recorder is not None:
+            recorder.reported()
     except BatchError as exc:
         print(f"renewal batch: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if recorder is not None:
+            recorder.close()
     if args.verbose:
         for diagnostic in report.diagnostics:
             print(diagnostic, file=sys.stderr)

@@ -7,5 +7,6 @@ Modules: ``book`` (a project workbook's sheets in order), ``guide``, ``project``
 (building blocks and the one look), ``filling`` (inputs as data), ``invalid``
 (broken samples), ``runtime`` (how formulas name the functions per runtime),
 ``engine`` (the formula engine bound to the model), ``cached`` (cached values in
-the package), ``render``, ``command`` (the CLI subcommand).
+the package), ``render`` (a workbook to its file's bytes, calculated and cached); the CLI
+subcommand is ``renewal_cli.template``.
 """

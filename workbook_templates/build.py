@@ -37,7 +37,7 @@ from workbook_templates.filling import Filling
 from workbook_templates.invalid import BROKEN
 from workbook_templates.layout import Identity
 from workbook_templates.portfolio import Portfolio, portfolio_book
-from workbook_templates.render import compute, package, render
+from workbook_templates.render import calculated, compute, package
 
 TEMPLATES_DIR = Path("workbook_templates")
 SAMPLES_DIR = Path("samples")
@@ -99,7 +99,7 @@ def make(job: Job) -> Made:
         else:
             wb = project_book(Filling.from_case(case(job.key)), "classic")
         runtime = job.key if job.kind in ("template", "portfolio") else "classic"
-        return Made(job.path, *render(wb, runtime))
+        return Made(job.path, *calculated(wb, runtime))
     broken = BROKEN[int(job.key)]()
     values = compute(broken.wb)
     cached = values if broken.cached is None else broken.cached

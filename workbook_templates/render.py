@@ -31,7 +31,8 @@ def package(wb: Workbook, values: Values, runtime: str) -> bytes:
     return finish_package(save_bytes(wb), values, dynamic=runtime == "lite")
 
 
-def render(wb: Workbook, runtime: str) -> tuple[bytes, Values]:
-    """:func:`compute` then :func:`package`."""
+def calculated(wb: Workbook, runtime: str) -> tuple[bytes, Values]:
+    """The file's bytes with every formula calculated and its value cached, and those values:
+    :func:`compute` then :func:`package`."""
     values = compute(wb)
     return package(wb, values, runtime), values

@@ -154,12 +154,15 @@ def renewal_mirr(renovation_surplus, operating_surpluses, finance_rate, reinvest
 @cash_flow_arguments
 @arg("lang", doc=LANG_DOC)
 def irr_warning(renovation_surplus, operating_surpluses, horizon=None, lang=None):
-    ("Where the flows have several IRRs, a warning listing every IRR above -100% and pointing to NPV "
-     "and MIRR; else a short note: the one IRR, or none (an empty year counts 0).")
+    ("Several IRRs: a warning listing every IRR above -100%, pointing to NPV and MIRR; else a note: "
+     "the one IRR, or none (an empty year counts 0). Also says where Excel's IRR rule (and "
+     "RENEWAL_IRR) settles on none of them, e.g. below -100%.")
     language = check_lang(cells.text("lang", lang))
     so, sk, h, one = cells.flows(renovation_surplus, operating_surpluses, horizon)
-    found = returns.irrs(so, sk, h)
-    return cells.column([returns.irrs_note(rates, language) for rates in ([found] if one else found)])
+    found, shown = returns.irrs(so, sk, h), np.atleast_1d(returns.irr(so, sk, h))
+    notes = [returns.irrs_note(rates, language, float(rate))
+             for rates, rate in zip([found] if one else found, shown, strict=True)]
+    return cells.column(notes)
 
 
 @func(category=CATEGORY)

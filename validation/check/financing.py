@@ -1,6 +1,6 @@
 """The batch's financing: tblFinancing's cells typed for the input checks, every project's
 debt service, minimum DSCR, bond coverage and equity IRR in one model call each, and the
-three financing findings.
+facts of the three financing checks (their rules: :class:`validation.check.schemas.FinancingResults`).
 
 * ``SOURCES_USES_MISMATCH`` (error, at the sources total's cell): the sources do not add
   up to the renovation cost beyond rounding (``renewal/data/financing.toml``).
@@ -27,10 +27,10 @@ from renewal.financing import (
     dscr,
     equity_irr,
     min_dscr,
-    sources_uses_tolerance,
 )
 from renewal.financing import coverage_ratio as bond_coverage
-from validation.check.findings import Finding, display
+from validation.check.findings import Finding
+from validation.check.schemas import FinancingResults, findings_of
 from workbook_templates.contract import MAX_DEBT_YEARS, MAX_GRACE_YEARS, NOT_APPLICABLE
 
 NUMERIC = {"amount": (0.0, np.nan, False), "rate": (-0.99, 0.99, False),
@@ -123,33 +123,33 @@ def finance(frame: pd.DataFrame, files: list[str], projects: pd.DataFrame, *, so
         np.where(np.isnan(minimum), coverage_minimum().minimum, minimum))
 
 
+def result_cells(financed: Financed, files: list[str], results: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :class:`~validation.check.schemas.FinancingResults`: each project's sources
+    total, DSCR of every year with debt service, and coverage ratio, at the result cell that
+    states it (``results``: the stated results' frame)."""
+    source = coverage_minimum()
+    names = np.asarray(files, dtype=object)
+    sources = pd.DataFrame({"file": names, "field": "res_sources_total", "number": financed.sources_total,
+                            "has_sources": financed.has_sources, "uses": financed.uses,
+                            "difference": financed.sources_total - financed.uses})
+    ratios = np.atleast_2d(dscr(financed.operating, financed.debt_service))
+    project, year = np.nonzero(np.isfinite(ratios))
+    years = pd.DataFrame({
+        "file": names[project], "field": "res_min_dscr", "number": financed.min_dscr[project],
+        "year": (year + 1).astype(float), "ratio": ratios[project, year],
+        "dscr": [f"{r:.2f}" for r in ratios[project, year]],
+        "surplus": [round(float(v), 1) for v in financed.operating[project, year]],
+        "service": [round(float(v), 1) for v in financed.debt_service[project, year]]})
+    coverage = pd.DataFrame({"file": names, "field": "res_coverage_ratio", "number": financed.coverage_ratio,
+                             "minimum": financed.min_coverage, "source_zh": source.source_zh,
+                             "source_en": source.source_en})
+    cells = results.loc[results["year"] == 0, ["file", "field", "sheet", "cell"]]
+    frame = pd.concat([sources, years, coverage], ignore_index=True).merge(cells, on=["file", "field"])
+    frame = frame.astype(dict.fromkeys(("file", "field", "sheet", "cell", "dscr", "source_zh", "source_en"), "str"))
+    return frame.assign(value=frame["number"].astype(object),
+                        has_sources=frame["has_sources"].fillna(False).astype(bool))
+
+
 def findings(financed: Financed, files: list[str], results: pd.DataFrame) -> list[Finding]:
     """The three financing findings, each at its result cell (``results``: the stated results' frame)."""
-    cells = results[results["year"] == 0].set_index(["file", "field"])[["sheet", "cell"]]
-
-    def at(i: int, field: str) -> dict[str, str | None]:
-        key = (files[i], field)
-        where = cells.loc[key] if key in cells.index else {"sheet": None, "cell": None}
-        return {"sheet": where["sheet"], "cell": where["cell"], "field": field}
-
-    found = []
-    gap = financed.sources_total - financed.uses
-    for i in np.flatnonzero(financed.has_sources & (np.abs(gap) > sources_uses_tolerance())):
-        found.append(Finding(files[i], "SOURCES_USES_MISMATCH", **at(i, "res_sources_total"),
-                             value=float(financed.sources_total[i]),
-                             params={"uses": display(financed.uses[i]), "difference": display(gap[i])}))
-    ratios = np.atleast_2d(dscr(financed.operating, financed.debt_service))
-    below = np.nan_to_num(ratios, nan=np.inf) < 1.0
-    for i in np.flatnonzero(below.any(axis=1)):
-        k = int(np.argmax(below[i]))
-        found.append(Finding(files[i], "DSCR_BELOW_ONE", **at(i, "res_min_dscr"), value=float(financed.min_dscr[i]),
-                             params={"year": k + 1, "dscr": f"{ratios[i, k]:.2f}",
-                                     "surplus": display(round(float(financed.operating[i, k]), 1)),
-                                     "service": display(round(float(financed.debt_service[i, k]), 1))}))
-    source = coverage_minimum()
-    for i in np.flatnonzero(np.nan_to_num(financed.coverage_ratio, nan=np.inf) < financed.min_coverage):
-        found.append(Finding(files[i], "COVERAGE_BELOW_MINIMUM", **at(i, "res_coverage_ratio"),
-                             value=float(financed.coverage_ratio[i]),
-                             params={"minimum": display(financed.min_coverage[i]), "source_zh": source.source_zh,
-                                     "source_en": source.source_en}))
-    return found
+    return findings_of(FinancingResults, result_cells(financed, files, results))

@@ -3,8 +3,10 @@ turn every failing cell into a finding.
 
 :func:`prepare` adds to the extracted long frames the columns the rules of
 :mod:`validation.check.schemas` read (numbers, kinds, ranges, code lists, project
-totals for the cross-field rules) and builds the wide project table (one row
-per file, one typed column per Project field) that the model computes from.
+totals for the cross-field rules, a bulk lease's yearly totals) and builds the wide
+project table (one row per file, one typed column per Project field) that the model
+computes from. It derives facts only: whether a cell passes is decided by a check of
+:mod:`validation.check.schemas`, never here.
 :func:`input_findings` then validates every input frame with one pandera call
 each (:func:`validation.check.schemas.findings_of`); :mod:`validation.check.compare`
 does the same for the stated results once the model has recomputed them.
@@ -20,13 +22,14 @@ import pandas as pd
 
 from renewal.financing import debt_kinds
 from renewal.fit import site_attributes
-from renewal.policy import added_floor_area_share, policy_breaches
+from renewal.policy import added_floor_area_share, policy_limits
 from validation.check.financing import CODED, DEBT_ONLY, NUMERIC
 from validation.check.findings import Finding, display
 from validation.check.schemas import (
     CODE_LISTS,
     NUMERIC_KINDS,
     SITE_KINDS,
+    LeaseYears,
     ProjectFields,
     TableCells,
     TemplateMeta,
@@ -119,6 +122,7 @@ class Inputs:
     site: pd.DataFrame
     projects: pd.DataFrame
     financing: pd.DataFrame
+    leases: pd.DataFrame
 
 
 def project_table(fields: pd.DataFrame) -> pd.DataFrame:
@@ -182,8 +186,7 @@ def _site(frame: pd.DataFrame) -> pd.DataFrame:
     low, high, whole = ({kind: limits[i] for kind, limits in SITE_KINDS.items()} for i in range(3))
     keys = frame[column == "key"]
     given = keys[keys["value"].notna()]
-    first = given.groupby(["file", given["value"].astype(str)])["row"].transform("min")
-    first_row = first.where(first != given["row"]).reindex(frame.index)
+    first_row = given.groupby(["file", given["value"].astype(str)])["row"].transform("min").reindex(frame.index)
     return _table_typed(
         frame, numeric=is_value, whole=is_value & kinds.map(whole).fillna(False).astype(bool),
         codes=column.where(column == "key"),
@@ -217,52 +220,56 @@ def _cost_sums(renovation: pd.DataFrame, files: pd.Index, with_table: pd.Index) 
     return pd.DataFrame({"cost_sum": sums})
 
 
-def _duplicate_ids(projects: pd.DataFrame) -> pd.DataFrame:
-    """Per file whose project id another file also has, the other files."""
+def _same_ids(projects: pd.DataFrame) -> pd.DataFrame:
+    """Per file with a project id, the other files of the folder with the same id ("" if none)."""
     ids = projects["project_id"].dropna()
     files_by_id = ids.index.to_series().groupby(ids).agg(list)
     others = [", ".join(f for f in files_by_id[pid] if f != file) for file, pid in ids.items()]
-    return pd.DataFrame({"others": others}, index=ids.index).replace("", np.nan)
+    return pd.DataFrame({"others": others}, index=ids.index)
 
 
-def _policy_breaches(projects: pd.DataFrame) -> pd.DataFrame:
-    """Per file above a policy cap on added floor area (renewal.policy), the share and the policy."""
+def _floor_area_caps(projects: pd.DataFrame) -> pd.DataFrame:
+    """Per file with both floor areas, the added floor area's share of the existing one and, where
+    a policy limit (renewal.policy) caps it for the project's pattern and city, the cap and the
+    policy cited; the shares and caps also as the message shows them."""
     sized = projects[(projects["floor_area_m2"] > 0) & projects["added_floor_area_m2"].notna()]
     shares = added_floor_area_share(sized["added_floor_area_m2"], sized["floor_area_m2"])
-    breaches = policy_breaches(sized["pattern"].fillna("").tolist(), sized["city"].fillna("").tolist(),
-                               {"added_floor_area_share": shares})
-    return pd.DataFrame(
-        [(sized.index[b.row], f"{b.value:.0%}", f"{b.limit.max:.0%}", b.limit.policy_zh, b.limit.policy_en)
-         for b in breaches],
-        columns=["file", "share", "limit", "policy_zh", "policy_en"]).drop_duplicates("file").set_index("file")
+    caps = {(limit.pattern, city): limit for limit in reversed(policy_limits())
+            if limit.quantity == "added_floor_area_share" for city in limit.cities}
+    found = [caps.get((pattern, city)) for pattern, city in zip(sized["pattern"], sized["city"], strict=True)]
+    return pd.DataFrame({
+        "added_share": shares, "cap": [np.nan if c is None else c.max for c in found],
+        "share": [f"{v:.0%}" for v in shares], "limit": [np.nan if c is None else f"{c.max:.0%}" for c in found],
+        "policy_zh": [np.nan if c is None else c.policy_zh for c in found],
+        "policy_en": [np.nan if c is None else c.policy_en for c in found]}, index=sized.index)
 
 
-def _lease_gaps(operation: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
-    """Per bulk-lease file, the first year within the horizon whose revenue is below its cost."""
+def lease_years(fields: pd.DataFrame, operation: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :class:`~validation.check.schemas.LeaseYears`: for every bulk lease, each year
+    with amounts, its revenue and cost in total and the project's horizon, at the declared
+    pattern's cell (in_pattern)."""
     amounts = operation[(operation["year"] > 0) & operation["number"].notna()
                         & operation["file"].isin(projects.index[projects["pattern"] == "BULK_LEASE"])]
     totals = amounts.pivot_table(index=["file", "year"], columns="row_kind", values="number",
                                  aggfunc="sum", fill_value=0.0).reindex(columns=["revenue", "cost"],
                                                                         fill_value=0.0).reset_index()
-    totals = totals[(totals["revenue"] < totals["cost"])
-                    & (totals["year"] <= totals["file"].map(projects["horizon"]))]
-    first = totals.groupby("file").first()
-    return pd.DataFrame({"year": first["year"].astype(float),
-                         "revenue": first["revenue"].map(display), "cost": first["cost"].map(display)})
+    pattern = fields.loc[fields["field"] == "in_pattern", ["file", "sheet", "cell", "field", "value"]]
+    years = pattern.merge(totals, on="file").sort_values(["file", "year"], kind="stable")
+    years["horizon"] = years["file"].map(projects["horizon"]).astype(float)
+    return years.astype({"year": "int64", "revenue": float, "cost": float}).reset_index(drop=True)
 
 
-def _cross_field(fields: pd.DataFrame, renovation: pd.DataFrame, operation: pd.DataFrame,
-                 projects: pd.DataFrame, tables: pd.DataFrame) -> pd.DataFrame:
+def _cross_field(fields: pd.DataFrame, renovation: pd.DataFrame, projects: pd.DataFrame,
+                 tables: pd.DataFrame) -> pd.DataFrame:
     """The project-level facts of :class:`~validation.schemas.ProjectFields`, each on the
     row of the field its finding points at, empty on every other row."""
     text = pd.Series(np.nan, index=fields.index, dtype="str")
-    out = fields.assign(cost_sum=np.nan, others=text, share=text, limit=text, policy_zh=text,
-                        policy_en=text, year=np.nan, revenue=text, cost=text)
+    out = fields.assign(cost_sum=np.nan, others=text, added_share=np.nan, cap=np.nan, share=text, limit=text,
+                        policy_zh=text, policy_en=text)
     with_table = pd.Index(tables.loc[tables["table"] == RENOVATION_TABLE.name, "file"])
     for field, facts in (("in_renovation_total", _cost_sums(renovation, projects.index, with_table)),
-                         ("in_project_id", _duplicate_ids(projects)),
-                         ("in_added_floor_area_m2", _policy_breaches(projects)),
-                         ("in_pattern", _lease_gaps(operation, projects))):
+                         ("in_project_id", _same_ids(projects)),
+                         ("in_added_floor_area_m2", _floor_area_caps(projects))):
         rows = out["field"] == field
         for column in facts:
             out.loc[rows, column] = out.loc[rows, "file"].map(facts[column]).astype(out[column].dtype)
@@ -285,8 +292,9 @@ def prepare(frames: dict[str, pd.DataFrame]) -> Inputs:
     operation = _operation(frames["operation"], projects)
     meta = frames["meta"].assign(expected=frames["meta"]["field"].map(
         {"meta_template_id": TEMPLATE_ID, "meta_template_version": ", ".join(SUPPORTED_VERSIONS)}))
-    return Inputs(meta, _cross_field(fields, renovation, operation, projects, frames["tables"]), renovation,
-                  operation, _site(frames["site"]), projects, _financing(frames["financing"]))
+    return Inputs(meta, _cross_field(fields, renovation, projects, frames["tables"]), renovation,
+                  operation, _site(frames["site"]), projects, _financing(frames["financing"]),
+                  lease_years(fields, operation, projects))
 
 
 def input_findings(inputs: Inputs) -> list[Finding]:
@@ -298,4 +306,5 @@ def input_findings(inputs: Inputs) -> list[Finding]:
         *findings_of(TableCells, inputs.operation),
         *findings_of(TableCells, inputs.site),
         *findings_of(TableCells, inputs.financing),
+        *findings_of(LeaseYears, inputs.leases),
     ]

@@ -6,7 +6,10 @@ its field's kind and range, the row's kind, project totals...). Every check
 is a method named after its check code in lower case (``not_a_number`` is
 NOT_A_NUMBER in ``data/checks.toml``) and returns True for the cells that
 pass, so each failing row is one finding at one cell. A rule lives here and
-only here. (Method names rather than pandera's ``name=``: a subclass loses the
+only here: the inputs' (:mod:`validation.check.inputs`), the stated results'
+(:mod:`validation.check.compare`) and the financing's (:mod:`validation.check.financing`)
+modules derive the facts; where the model itself judges (a pattern's fit, renewal.fit),
+the rule reads its answer. (Method names rather than pandera's ``name=``: a subclass loses the
 ``name`` of the checks it inherits.)
 """
 
@@ -22,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from renewal.codes import city_codes, kind_codes, source_codes
-from renewal.financing import repayment_methods, source_kinds
+from renewal.financing import repayment_methods, source_kinds, sources_uses_tolerance
 from renewal.fit import site_attribute_keys
 from renewal.language import LANGS
 from renewal.patterns import PATTERN_CODES
@@ -82,6 +85,12 @@ cell_check = partial(pa.dataframe_check, ignore_na=False)
 otherwise let pass any row whose columns are all missing, which no row here is (its
 file and field are always given), and to find such rows it scans the whole frame
 for missing values once per check, the largest cost of validation."""
+
+
+def first_of_each_file(df: pd.DataFrame, failing: pd.Series) -> pd.Series:
+    """``failing`` on the first failing row of each file only (the rows in order of year): a
+    rule over a project's years gives one finding per project, at its first year that fails."""
+    return failing & failing.groupby(df["file"]).cumsum().eq(1)
 
 
 class Cells(pa.DataFrameModel):
@@ -167,16 +176,17 @@ class TemplateMeta(Cells):
 class ProjectFields(TypedCells):
     """The Project sheet's inputs (``in_*``), with the project-level facts cross-field rules need.
 
-    ``cost_sum`` (on in_renovation_total), ``others`` (on in_project_id),
-    ``share`` (on in_added_floor_area_m2, set where a policy cap is exceeded)
-    and ``year`` (on in_pattern, set where a bulk lease's rent received falls
-    below its rent paid) are empty on every other row.
+    ``cost_sum`` (on in_renovation_total: the sum of the renovation cost items), ``others``
+    (on in_project_id: the other files with the same project id, "" if none), ``added_share``
+    and ``cap`` (on in_added_floor_area_m2: the added floor area's share of the existing one,
+    and the cap a policy limit of renewal.policy sets on it for the project's pattern and city)
+    are empty on every other row.
     """
 
     cost_sum: Series[float] = pa.Field(nullable=True)
     others: Series[str] = pa.Field(nullable=True)
-    share: Series[str] = pa.Field(nullable=True)
-    year: Series[float] = pa.Field(nullable=True)
+    added_share: Series[float] = pa.Field(nullable=True)
+    cap: Series[float] = pa.Field(nullable=True)
 
     @cell_check
     def renovation_total_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
@@ -186,17 +196,30 @@ class ProjectFields(TypedCells):
     @cell_check
     def duplicate_project_id(cls, df: pd.DataFrame) -> Series[bool]:
         """No project id appears in two files of the folder."""
-        return df["others"].isna()
+        return df["others"].fillna("").eq("")
 
     @cell_check
     def policy_limit(cls, df: pd.DataFrame) -> Series[bool]:
-        """Guangzhou: an EXPANSION_SALE adds at most 30% floor area (renewal.policy)."""
-        return df["share"].isna()
+        """The added floor area stays within its policy cap (Guangzhou: an EXPANSION_SALE adds
+        at most 30%; renewal/data/policy_limits.toml)."""
+        return ~(df["added_share"] > df["cap"])
+
+
+class LeaseYears(Cells):
+    """A bulk lease's years with amounts, each at the project's declared pattern (in_pattern):
+    the year, its revenue (the rent received) and cost (the rent paid and fit-out) in total,
+    and the project's horizon."""
+
+    year: Series[int]
+    revenue: Series[float]
+    cost: Series[float]
+    horizon: Series[float] = pa.Field(nullable=True)
 
     @cell_check
     def lease_rent_below_cost(cls, df: pd.DataFrame) -> Series[bool]:
-        """A bulk lease receives more rent than it pays, every year."""
-        return df["year"].isna()
+        """A bulk lease receives more rent than it pays in every year of the horizon (one finding
+        per project, at its first year short)."""
+        return ~first_of_each_file(df, (df["revenue"] < df["cost"]) & (df["year"] <= df["horizon"]))
 
 
 class TableCells(TypedCells):
@@ -205,10 +228,11 @@ class TableCells(TypedCells):
     ``required``: the cell must be filled because its row is used (a renovation
     row's kind and amount, and its source when it is revenue; an operation
     row's kind; a site row's key). ``year``: the operation year of the cell
-    (0 for other columns); ``horizon``: its project's horizon; ``first_row``:
-    set on a site key already given in an earlier row of the same table.
+    (0 for other columns); ``horizon``: its project's horizon; ``first_row``: on a
+    site key, the first row of the same table that gives that key.
     """
 
+    row: Series[int]
     column: Series[str]
     year: Series[int]
     horizon: Series[float] = pa.Field(nullable=True)
@@ -227,8 +251,8 @@ class TableCells(TypedCells):
 
     @cell_check
     def duplicate_key(cls, df: pd.DataFrame) -> Series[bool]:
-        """A site attribute is given once."""
-        return df["first_row"].isna()
+        """A site attribute is given once: no earlier row gives the same key."""
+        return ~(df["first_row"] < df["row"])
 
 
 class StatedResults(Cells):
@@ -271,6 +295,46 @@ class DeclaredPattern(Cells):
     def pattern_not_applicable(cls, df: pd.DataFrame) -> Series[bool]:
         """The site suits the declared pattern (renewal.fit)."""
         return df["applicable"]
+
+
+class FinancingResults(Cells):
+    """Each computed project's financing at its result cells (``number``: the value as a number):
+    the sources total (res_sources_total) with ``has_sources`` (tblFinancing has a row),
+    ``uses`` (the renovation cost) and their ``difference``; the DSCR of every year with debt
+    service (res_min_dscr, a row per ``year``: the ``ratio``, also as ``dscr`` text, of the
+    operating ``surplus`` to the debt ``service``); the special bonds' coverage ratio
+    (res_coverage_ratio) with the project's ``minimum`` and its source."""
+
+    number: Series[float] = pa.Field(nullable=True)
+    has_sources: Series[bool]
+    uses: Series[float] = pa.Field(nullable=True)
+    difference: Series[float] = pa.Field(nullable=True)
+    year: Series[float] = pa.Field(nullable=True)
+    ratio: Series[float] = pa.Field(nullable=True)
+    dscr: Series[str] = pa.Field(nullable=True)
+    surplus: Series[float] = pa.Field(nullable=True)
+    service: Series[float] = pa.Field(nullable=True)
+    minimum: Series[float] = pa.Field(nullable=True)
+    source_zh: Series[str] = pa.Field(nullable=True)
+    source_en: Series[str] = pa.Field(nullable=True)
+
+    @cell_check
+    def sources_uses_mismatch(cls, df: pd.DataFrame) -> Series[bool]:
+        """The sources add up to the uses (the renovation cost) within the tolerance of
+        renewal/data/financing.toml."""
+        return ~(df["field"].eq("res_sources_total") & df["has_sources"]
+                 & (df["difference"].abs() > sources_uses_tolerance()))
+
+    @cell_check
+    def dscr_below_one(cls, df: pd.DataFrame) -> Series[bool]:
+        """Each year's operating surplus covers its debt service, DSCR >= 1 (one finding per
+        project, at its first year short)."""
+        return ~first_of_each_file(df, df["field"].eq("res_min_dscr") & (df["ratio"] < 1.0))
+
+    @cell_check
+    def coverage_below_minimum(cls, df: pd.DataFrame) -> Series[bool]:
+        """The special bonds' coverage ratio reaches the project's minimum."""
+        return ~(df["field"].eq("res_coverage_ratio") & (df["number"] < df["minimum"]))
 
 
 @cache

@@ -33,7 +33,7 @@ DETAILED_FILES = 200
 """Files (with findings or results) given their own collapsed detail, in file order."""
 CHANGE_ROWS = 500
 """Rows shown per list of the "since last run" section (new, removed, changed, findings)."""
-RESULT_COLUMNS = {"npv": "npv", "payback_years": "payback_years", "irr": "irr",
+RESULT_COLUMNS = {"status": "status", "npv": "npv", "payback_years": "payback_years", "irr": "irr",
                   "balance_status": "balance_status", "best_fit": "best_fit_pattern"}
 """A result change's ``result`` and the column label that names it."""
 
@@ -195,6 +195,8 @@ def delta(change: ResultChange, t: Texts) -> str:
 
 def shown(value: Scalar, result: str, t: Texts) -> str:
     """A value of the comparison (an input or a result) as the page shows it."""
+    if result == "status" and value in STATUSES:
+        return t("status", str(value))
     if result == "irr" and isinstance(value, float):
         return t.rate(value)
     if result == "payback_years":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from renewal.stages import PackageBalance
 from validation.check.findings import SEVERITIES, Finding
@@ -107,8 +107,9 @@ class FieldChange(TypedDict):
 
 
 class ResultChange(TypedDict):
-    """How a project's result moved: ``result`` is npv, payback_years, irr, balance_status or
-    best_fit; ``delta`` is new - old for numbers, else None."""
+    """How a project's result moved: ``result`` is status (the file's: ok, invalid, unreadable),
+    npv, payback_years, irr, balance_status (its text in the run's language) or best_fit;
+    ``delta`` is new - old for numbers, else None."""
 
     result: str
     old: Scalar
@@ -148,6 +149,20 @@ class SinceLastRun(TypedDict):
     unchanged: int
     findings_new: list[FindingRef]
     findings_resolved: list[FindingRef]
+    duplicate_project_ids: NotRequired[list[str]]
+    """Project ids found in more than one file (in either run): those files were matched by path."""
+
+
+class HistoryNote(TypedDict):
+    """Whether the run was recorded in the run history, where, and if not, why."""
+
+    path: str
+    recorded: bool
+    run_id: int | None
+    problem: str | None
+    """Why not (a code: unwritable, corrupt, locked, newer, inside_folder, failed), else None."""
+    message: str | None
+    """The same in the run's language."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,8 @@ class Report:
     since_last_run: SinceLastRun | None = None
     """What changed since the previous run in the run history (None: no history, or no
     earlier run of this folder)."""
+    history: HistoryNote | None = None
+    """Whether this run was recorded in the run history (None: ``--no-history``)."""
 
     @property
     def findings(self) -> list[Finding]:

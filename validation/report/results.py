@@ -46,6 +46,8 @@ def document(report: Report) -> dict[str, Any]:
              "projects_subsidy_gap": gaps["packages"][p.balance.package_id]}
             for p in report.packages
         ],
+        "history": report.history,
+        "since_last_run": report.since_last_run,
     }
 
 

@@ -52,6 +52,26 @@ def summary(report: Report, lang: str) -> list[str]:
     else:
         codes = Counter(f.code for f in report.findings)
         lines += [f"  {count:>6}  {code}" for code, count in codes.most_common(TOP_CODES)]
+    return lines + history_lines(report, lang)
+
+
+def history_lines(report: Report, lang: str) -> list[str]:
+    """Whether the run was recorded in the run history, and what changed since the last run."""
+    note, since = report.history, report.since_last_run
+    if note is None:
+        return [_t("history", "off", lang)]
+    if not note["recorded"]:
+        return [_t("history", "not_recorded", lang, reason=note["message"])]
+    lines = [_t("history", "recorded", lang, run_id=note["run_id"], path=note["path"])]
+    if since is None:
+        return [*lines, _t("history", "first_run", lang)]
+    previous = since["previous_run"]
+    lines.append(_t("history", "since", lang, run_id=previous["run_id"],
+                    started_at=previous["started_at"][:19].replace("T", " ") + " UTC",
+                    **{k: len(since[k]) for k in ("new", "removed", "changed", "findings_new", "findings_resolved")},
+                    unchanged=since["unchanged"]))
+    if since.get("duplicate_project_ids"):
+        lines.append(_t("history", "duplicates", lang, ids=", ".join(since.get("duplicate_project_ids", []))))
     return lines
 
 

@@ -98,6 +98,8 @@ def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None =
     >>> text_cell(ws, "北京\x07"), text_cell(ws, 2)
     ('北京', 2)
     """
+    if isinstance(value, Cell):  # made already, with its own number format
+        return value
     if value is None or isinstance(value, (bool, int, float)):
         if number_format is None or value is None:
             return value
@@ -144,7 +146,8 @@ def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequenc
 
     ws.append(bold_row(header))
     for values in rows:
-        ws.append([text_cell(ws, value, number_format) for value, number_format in zip(values, formats, strict=True)])
+        ws.append([value if isinstance(value, Cell) else text_cell(ws, value, number_format)
+                   for value, number_format in zip(values, formats, strict=True)])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
     if totals is not None:
         ws.append(bold_row(totals))
@@ -198,4 +201,74 @@ def write_xlsx(report: Report, path: Path) -> None:
              gaps["packages"][p.balance.package_id]] for p in report.packages),
            [20, 50, 30, 14, 14, 9, 16, 16], formats=(None, None, None, MONEY, MONEY, None, MONEY, MONEY),
            totals=total)
+    _since_last_run_sheet(wb, report)
     wb.save(path)
+
+
+SINCE_COLUMNS = ("change", "file", "previous_file", "project_id", "item", "sheet", "cell", "old", "new", "delta",
+                 "message")
+SINCE_RESULT_LABELS = {"status": "status", "npv": "npv", "payback_years": "payback_years", "irr": "irr",
+                       "balance_status": "balance_status", "best_fit": "best_fit_pattern"}
+SINCE_NUMBER_FORMATS = {"npv": MONEY, "payback_years": YEARS, "irr": RATE}
+STATUS_CODES = ("ok", "invalid", "unreadable")
+
+
+def _since_rows(report: Report) -> list[list[object]]:
+    """The rows of the "since last run" sheet: the compared run, then one row per submission new
+    or removed, per changed input, per moved result, per finding new or resolved."""
+    lang, since, note = report.lang, report.since_last_run, report.history
+
+    def t(key: str, **fields: object) -> str:
+        return message("history", key, lang, package="validation", **fields)
+
+    def row(kind: str, *where: object, **cells: object) -> list[object]:
+        """A row: its kind, then (file, previous file, project id) and the other columns by name."""
+        values = dict(zip(SINCE_COLUMNS[1:4], where, strict=False)) | cells
+        return [t(kind) if kind else None, *(values.get(c) for c in SINCE_COLUMNS[1:])]
+
+    def status(code: object) -> object:
+        return message("status", code, lang, package="validation") if code in STATUS_CODES else code
+
+    def number(key: str, value: object) -> object:
+        """A result as a number cell in its format (NPV as money, payback in years, IRR as a rate)."""
+        return (value, SINCE_NUMBER_FORMATS[key]) if key in SINCE_NUMBER_FORMATS and isinstance(value, float) else value
+
+    if since is None:
+        why = (t("off") if note is None else t("not_recorded", reason=note["message"]) if not note["recorded"]
+               else t("first_run"))
+        return [row("", message=why)]
+    previous = since["previous_run"]
+    when = previous["started_at"][:19].replace("T", " ")
+    rows = [row("kind_previous", item=f"{t('run')} {previous['run_id']}", message=f"{when} UTC, {previous['folder']}")]
+    for kind, refs in (("kind_new", since["new"]), ("kind_removed", since["removed"])):
+        rows += [row(kind, r["file"], None, r["project_id"], item=_label("status", lang), new=status(r["status"]))
+                 for r in refs]
+    for c in since["changed"]:
+        where = (c["file"], c["previous_file"] if c["previous_file"] != c["file"] else None, c["project_id"])
+        if not c["fields"] and not c["results"]:
+            rows.append(row("kind_moved", *where))
+        rows += [row("kind_input", *where, item=f["label"], sheet=f["sheet"], cell=f["cell"], old=f["old"],
+                     new=f["new"]) for f in c["fields"]]
+        for r in c["results"]:
+            key, (old, new) = r["result"], (r["old"], r["new"])
+            if key == "status":
+                old, new = status(old), status(new)
+            rows.append(row("kind_result", *where, item=_label(SINCE_RESULT_LABELS[key], lang), old=number(key, old),
+                            new=number(key, new), delta=number(key, r["delta"])))
+    for kind, found in (("kind_finding_new", since["findings_new"]),
+                        ("kind_finding_resolved", since["findings_resolved"])):
+        rows += [row(kind, x["file"], item=x["code"], sheet=x["sheet"], cell=x["cell"], message=x["message"])
+                 for x in found]
+    return rows
+
+
+def _since_last_run_sheet(wb: Workbook, report: Report) -> None:
+    """The sheet "since last run": what changed since the previous run in the run history, one
+    change a row, filterable by the kind of change (a row saying why when there is nothing to compare)."""
+    lang = report.lang
+    header = [message("history", c, lang, package="validation") if c in ("change", "previous_file", "item", "old",
+                                                                          "new", "delta")
+              else _label(c, lang) for c in SINCE_COLUMNS]
+    ws = wb.create_sheet("since last run")
+    rows = ([text_cell(ws, *v) if isinstance(v, tuple) else v for v in row] for row in _since_rows(report))
+    _sheet(ws, header, rows, [18, 36, 24, 20, 40, 12, 8, 28, 28, 12, 90])
