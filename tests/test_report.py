@@ -105,7 +105,7 @@ def test_the_page_in_chinese(samples: Report) -> None:
 
 
 SINCE: SinceLastRun = {
-    "previous_run": {"run_id": 7, "started_at": "2026-12-01T02:00:00+00:00", "folder": "samples", "files": 18},
+    "previous_run": {"run_id": 7, "started_at": "2026-12-01T02:00:00.070304+00:00", "folder": "samples", "files": 18},
     "new": [{"file": "jinsong_north.xlsx", "project_id": "BJ-CY-JINSONG-N", "status": "ok"}],
     "removed": [{"file": "old/<b>gone</b>.xlsx", "project_id": None, "status": "invalid"}],
     "changed": [{
@@ -134,6 +134,7 @@ def test_since_last_run_shows_what_changed(samples: Report) -> None:
     page = _page(dataclasses.replace(samples, since_last_run=SINCE))
     section = page.get_element_by_id("since")
     assert section.text_content() == "since last run"
+    assert section.getnext().text_content() == "Compared with run 7 of 2026-12-01 02:00:00 UTC (samples, 18 files)."
     counts = [d.text_content() for d in page.get_element_by_id("since-counts").xpath("div")]
     assert counts == ["1new", "1removed", "1changed", "15unchanged", "1new findings", "0resolved findings"]
     removed = page.get_element_by_id("since-removed")
