@@ -159,12 +159,14 @@ def test_an_unreachable_scheduler_stops_the_run_with_exit_code_2(
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
 
 
-FINDINGS_SHOWN = """(() => {
-  const t = document.querySelector('#findings');
+PROJECTS_SHOWN = """(() => {
+  const t = document.querySelector('#projects');
   if (!t) return null;
   const box = t.getBoundingClientRect(), style = getComputedStyle(t);
   return {rows: t.tBodies[0].rows.length, shown: box.height > 0 && box.width > 0
           && style.display !== 'none' && style.visibility !== 'hidden',
+          marked: [...t.tBodies[0].rows].filter(r => r.className !== 'status-ok').length,
+          findings: [...document.querySelectorAll('details table.findings tbody tr')].length,
           charts: document.querySelectorAll('svg').length};
 })()"""
 
@@ -174,10 +176,12 @@ def test_the_html_report_renders_in_headless_chromium(many_folder: Path, tmp_pat
     out = tmp_path / "report"
     assert main(["--lang", "zh", "batch", str(many_folder), "--out", str(out), "--fail-on", "never"]) == 0
     doc = json.loads((out / "results.json").read_text("utf-8"))
-    run = chromium.open_page(out / "report.html", FINDINGS_SHOWN)
+    run = chromium.open_page(out / "report.html", PROJECTS_SHOWN)
     assert run.errors == []
-    assert run.value == {"rows": doc["stats"]["findings"]["total"], "shown": True,
-                         "charts": doc["stats"]["files"]["ok"]}
+    assert run.value == {"rows": doc["stats"]["files"]["total"], "shown": True,
+                         "marked": doc["stats"]["files"]["total"] - doc["stats"]["files"]["ok"],
+                         "findings": doc["stats"]["findings"]["total"],
+                         "charts": sum(1 for f in doc["files"] if f["results"])}
 
 
 def _boom(*args: object) -> None:

@@ -57,7 +57,8 @@ def contract_names() -> set[str]:
     return {
         *(f.defined_name for f in contract.PROJECT_FIELDS), *(r.defined_name for r in contract.RESULTS),
         *(t.name for t in tables), *contract.COLUMN_NAMES, *contract.BLOCK_NAMES, *contract.META_NAMES,
-        contract.READY_NAME, *contract.CHART_NAMES, *contract.FINANCING_NAMES, contract.RUNTIME_NAME,
+        contract.READY_NAME, *contract.CHART_NAMES, contract.CHART_YEARS_NAME, *contract.FINANCING_NAMES,
+        contract.RUNTIME_NAME,
         *contract.PORTFOLIO_BUNDLE_NAMES,
     }
 

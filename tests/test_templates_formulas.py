@@ -58,8 +58,9 @@ def test_each_sample_recalculates_to_the_models_results(result: CaseResult, book
     assert book("res_cumulative_balance")[: h + 1] == pytest.approx(list(balance), rel=REL)
     assert book("chart_balance")[: h + 1] == pytest.approx(list(balance), rel=REL)
     assert book("chart_flows")[: h + 1] == pytest.approx([c.renovation_surplus, *c.operating_surpluses], rel=REL)
+    assert book(contract.CHART_YEARS_NAME)[: h + 1] == list(range(h + 1))  # the chart's year axis: to the horizon
     # No error value anywhere but where the model's answer is one, or the chart's gaps beyond the horizon.
-    gaps = set(book.cells("chart_flows")[h + 1:]) | set(book.cells("chart_balance")[h + 1:])
+    gaps = {cell for name in (*contract.CHART_NAMES, contract.CHART_YEARS_NAME) for cell in book.cells(name)[h + 1:]}
     answers = {cell for name in ("res_irr", "res_mirr", "res_payback_years", "res_discounted_payback_years",
                                  "res_years_to_target", "res_equity_irr") if isinstance(book.one(name), ExcelError)
                for cell in book.cells(name)}
@@ -112,7 +113,7 @@ def test_the_empty_template_shows_blank_results_not_errors(runtime: str, books: 
     assert book.one(contract.READY_NAME) is False
     for result in contract.RESULTS:
         assert set(book(result.defined_name)) == {""}, result.name
-    chart = set(book.cells("chart_flows")) | set(book.cells("chart_balance"))
+    chart = {cell for name in (*contract.CHART_NAMES, contract.CHART_YEARS_NAME) for cell in book.cells(name)}
     errors = {cell for cell, v in book.values.items() if isinstance(v, ExcelError)}
     assert errors == chart and {book.values[c] for c in chart} == {"#N/A"}
     defaults = {f.defined_name: f.default for f in contract.PROJECT_FIELDS}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from generated import GENERATED, ROOT, Book, cells_of_ref
+from generated import GENERATED, ROOT, Book, cells_of_ref, package_parts
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -107,3 +107,20 @@ def test_row_heights_fit_the_long_text_results() -> None:
         cell = wb[sheet][ref.replace("$", "")]
         lines = cell.value.count("\n") + 1
         assert wb[sheet].row_dimensions[cell.row].height >= lines * LINE_HEIGHT, name
+
+
+def test_the_results_chart_runs_to_the_horizon() -> None:
+    """An XY chart over the years 0..horizon (``#N/A`` beyond: not plotted, so the value axis
+    ends at the horizon), So and Sk as columns (error bars down to 0), the balance as a line."""
+    path = ROOT / "samples" / "jinsong_north.xlsx"
+    wb = load_workbook(path)
+    years = next(iter(wb.defined_names[contract.CHART_YEARS_NAME].destinations))[1]
+    flows = next(iter(wb.defined_names[contract.CHART_NAMES[0]].destinations))[1]
+    charts = [p.decode() for name, p in package_parts(path).items() if name.startswith("xl/charts/chart")]
+    results = [c for c in charts if "<scatterChart>" in c]
+    assert len(results) == 1 and results[0].count("<ser>") == 2 and "<barChart>" not in results[0]
+    chart = results[0]
+    assert chart.count(f"<xVal><numRef><f>'Results'!{years}</f>") == 2
+    assert f"<yVal><numRef><f>'Results'!{flows}</f>" in chart
+    assert '<errBarType val="minus"/>' in chart and '<errValType val="percentage"/>' in chart
+    assert '<tickLblPos val="low"/>' in chart

@@ -218,6 +218,8 @@ READY_NAME = "calc_ready"
 CHART_NAMES = ("chart_flows", "chart_balance")
 """The chart's data rows: So at year 0 then Sk, and So + cumulative Sk; ``#N/A``
 (a gap in the chart) beyond the horizon or before the inputs are ready."""
+CHART_YEARS_NAME = "chart_years"
+"""The chart's years: 0..horizon, ``#N/A`` beyond (so the year axis ends at the horizon)."""
 NOT_APPLICABLE = "—"
 """What the minimum DSCR and the coverage ratio show without debt or without a special bond
 (a text: LibreOffice would show a cached error value as #NAME?)."""

@@ -254,7 +254,7 @@ def landscape_fit_width(ws: Worksheet, print_area: str | None = None, pages_wide
     if print_area:
         ws.print_area = print_area
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = pages_high
     if ws.sheet_properties.pageSetUpPr is None:

@@ -13,8 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.chart.error_bar import ErrorBars
+from openpyxl.chart.marker import Marker
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
@@ -50,6 +54,9 @@ READY_ROW, HEADER_ROW = 3, 4
 CHART_ROWS = 18
 CHART_SIZE = (28.0, 8.8)
 """Width and height of the chart in cm: it fits CHART_ROWS rows and the printed width."""
+FLOWS_COLOUR, BALANCE_COLOUR = "4472C4", "ED7D31"
+COLUMN_POINTS = 7
+"""Width of a year's column (an error bar from the value down to 0), in points."""
 TEXT_WIDTH = sum(WIDTHS[c] for c in range(VALUE_COL, LAST_COL + 1))
 NOTE_WIDTH = sum(WIDTHS[c] for c in range(NOTE_COL, LAST_COL + 1))
 READY = contract.READY_NAME
@@ -324,6 +331,7 @@ class ByYear:
     cash: int
     flows: int
     balance: int
+    years: int
 
 
 def _year_cols() -> range:
@@ -331,7 +339,8 @@ def _year_cols() -> range:
 
 
 def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
-    """Year 0..50: Sk, So + cumulative Sk, and the chart's rows (``#N/A`` where nothing to draw)."""
+    """Year 0..50: Sk, So + cumulative Sk, and the chart's rows (``#N/A`` where nothing to draw,
+    the years included, so that the chart's year axis ends at the horizon)."""
     _caption(ws, row, "by_year")
     year, sk, cumulative = row + 1, row + 2, row + 3
     _label(ws, year, *texts("results", "year"))
@@ -361,39 +370,62 @@ def _by_year_block(wb: Workbook, ws: Worksheet, row: int) -> ByYear:
     first, year1, last = (get_column_letter(c) for c in (YEAR0_COL, YEAR0_COL + 1, LAST_YEAR_COL))
     balances, surpluses = f"{first}{cumulative}:{last}{cumulative}", f"{year1}{sk}:{last}{sk}"
     ws.cell(flows, YEAR0_COL).value = f'=IF({first}{cumulative}="",NA(),{SO})'
+    chart_years = balance + 1
     arrays = (  # row, first column (to the last year), formula
         (flows, YEAR0_COL + 1, f'=IF({year1}{cumulative}:{last}{cumulative}="",NA(),{surpluses})'),
         (balance, YEAR0_COL, f'=IF({balances}="",NA(),{balances})'),
+        (chart_years, YEAR0_COL, f'=IF({balances}="",NA(),{first}{year}:{last}{year})'),
     )
     for chart_row, col, formula in arrays:
         ws.cell(chart_row, col).value = ArrayFormula(area(chart_row, col, chart_row, LAST_YEAR_COL), formula)
-    for name, chart_row, key in ((contract.CHART_NAMES[0], flows, "chart_flows"),
-                                 (contract.CHART_NAMES[1], balance, "chart_balance")):
+    for name, chart_row, key, number_format in (
+            (contract.CHART_NAMES[0], flows, "chart_flows", "money"),
+            (contract.CHART_NAMES[1], balance, "chart_balance", "money"),
+            (contract.CHART_YEARS_NAME, chart_years, "chart_years", "whole")):
         _label(ws, chart_row, *texts("results", key))
         for col in _year_cols():
-            styles.NOTE.apply(ws.cell(chart_row, col), "money")
+            styles.NOTE.apply(ws.cell(chart_row, col), number_format)
         define(wb, name, ws, area(chart_row, YEAR0_COL, chart_row, LAST_YEAR_COL))
-    return ByYear(year, cash, flows, balance)
+    return ByYear(year, cash, flows, balance, chart_years)
 
 
 def _chart(ws: Worksheet, anchor_row: int, rows: ByYear) -> None:
-    """Columns: So (year 0) and each Sk; line: the cumulative balance, crossing 0 where recovered."""
-    years = Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=rows.year)
-    bars, line = BarChart(), LineChart()
-    for chart, data_row, key in ((bars, rows.flows, "series_flows"), (line, rows.balance, "series_balance")):
-        chart.add_data(Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=data_row), from_rows=True)
-        chart.series[0].tx = SeriesLabel(v=bilingual("results", key))
-        chart.set_categories(years)
-    line.series[0].smooth = False
-    bars.title = texts("results", "chart_title").zh
-    bars.y_axis.title = texts("results", "chart_axis").zh
-    bars.x_axis.title = bilingual("results", "year")
-    bars.y_axis.number_format = "#,##0"
-    bars.x_axis.delete = bars.y_axis.delete = False
-    bars.legend.position = "b"
-    bars += line
-    bars.width, bars.height = CHART_SIZE  # type: ignore[assignment]  # centimetres; types-openpyxl says int
-    ws.add_chart(bars, cell_ref(anchor_row, 1))
+    """So (year 0) and each Sk as columns, the cumulative balance as a line crossing 0 where
+    recovered, over the project's years only.
+
+    An XY chart: its year axis is a value axis, scaled to the years plotted, and the years
+    beyond the horizon are ``#N/A`` (not plotted), so that a 20-year project's chart ends at
+    year 20 (or the axis's next round value), not 50, in Excel and LibreOffice alike; a
+    category axis would keep a slot for every one of the 51 columns, and LibreOffice draws
+    nothing from a range sized by OFFSET. The columns are error bars from each value down to 0.
+    """
+    years = Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=rows.years)
+    chart = ScatterChart(scatterStyle="lineMarker")
+    for data_row, key in ((rows.flows, "series_flows"), (rows.balance, "series_balance")):
+        series = Series(Reference(ws, min_col=YEAR0_COL, max_col=LAST_YEAR_COL, min_row=data_row), years)
+        series.tx = SeriesLabel(v=bilingual("results", key))
+        chart.series.append(series)
+    flows, balance = chart.series
+    flows.graphicalProperties.line.noFill = True
+    flows.marker = Marker(symbol="square", size=3, spPr=GraphicalProperties(solidFill=FLOWS_COLOUR))
+    flows.errBars = ErrorBars(errDir="y", errBarType="minus", errValType="percentage", val=100, noEndCap=True,
+                              spPr=GraphicalProperties(ln=LineProperties(w=COLUMN_POINTS * 12700,
+                                                                         solidFill=FLOWS_COLOUR)))
+    balance.graphicalProperties.line.solidFill = BALANCE_COLOUR
+    balance.marker = Marker(symbol="circle", size=4, spPr=GraphicalProperties(solidFill=BALANCE_COLOUR))
+    chart.title = texts("results", "chart_title").zh
+    chart.y_axis.title = texts("results", "chart_axis").zh
+    chart.x_axis.title = bilingual("results", "year")
+    chart.y_axis.number_format = "#,##0"
+    chart.x_axis.number_format = "0"
+    chart.x_axis.scaling.min = 0
+    chart.x_axis.tickLblPos = "low"  # the years below the plot, clear of the columns
+    chart.x_axis.majorGridlines = None
+    chart.x_axis.delete = chart.y_axis.delete = False
+    if chart.legend is not None:  # a new chart has one
+        chart.legend.position = "b"
+    chart.width, chart.height = CHART_SIZE  # type: ignore[assignment]  # centimetres; types-openpyxl says int
+    ws.add_chart(chart, cell_ref(anchor_row, 1))
 
 
 def fit_text_rows(wb: Workbook, values: Values) -> None:

@@ -1,6 +1,12 @@
-"""summary.xlsx: a sheet of projects (a row per file), a sheet of findings, a sheet of packages
-whose last row holds the folder's totals (the subsidy gap with packages pooled, and the
-projects' own gaps summed).
+"""summary.xlsx: a sheet of projects (a row per file, then a totals row: the files by status,
+the findings by severity, and the sums of So, the entity's investment, NPV and the subsidy gap
+over the computed projects), a sheet of findings, a sheet of packages whose last row holds the
+folder's totals (the subsidy gap with packages pooled, and the projects' own gaps summed).
+
+A computed project's missing figure is said, not left blank: a payback that never comes is
+"never", an IRR that does not exist "none", a DSCR without debt "no debt" (in the run's
+language). Each sheet prints in landscape, one page wide, its header row on every page, and
+each column is at least as wide as its header (Chinese characters count double).
 
 Everything a workbook submitted, including its texts, lands in these cells, so
 no text may become a formula: every text is written as a text cell (a text
@@ -18,13 +24,14 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from renewal.drivers import DRIVERS
-from renewal.language import message
-from validation.report.records import FileReport, Report, Scalar
+from renewal.language import display_width, message
+from validation.report.records import STATUSES, FileReport, Report, Scalar
+from workbook_templates.layout import landscape_fit_width
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -41,10 +48,40 @@ RESULT_KEYS = PROJECT_COLUMNS[5:]
 MONEY, YEARS, RATE, RATIO = "#,##0.0", "0.00", "0.00%", "0.00"
 PROJECT_FORMATS = ((None,) * 10 + (MONEY, MONEY, MONEY, None, YEARS, YEARS, MONEY, RATE, YEARS, None, None, MONEY)
                    + (RATE,) * (len(DRIVERS) + 1) + (RATIO, RATIO, RATE))
+MISSING = {"payback_years": "never", "discounted_payback_years": "never", "years_to_target": "never",
+           "irr": "none", "equity_irr": "none", "best_fit_pattern": "none", "min_dscr": "no_debt",
+           "coverage_ratio": "no_bond", **{f"switching_{driver}": "none" for driver in DRIVERS}}
+"""What a computed project's figure says when it does not exist (a key of the report's messages)."""
+SUMMED = ("renovation_surplus", "entity_investment", "npv", "subsidy_gap")
+"""The projects' money the totals row sums (over the computed projects)."""
+FILTER_BUTTON = 3
+"""Width an autofilter's drop-down button takes in a header cell, in characters."""
+WIDTH_SAMPLE, MAX_WIDTH = 500, 60
+"""A text column is as wide as its longest text in the first WIDTH_SAMPLE rows, up to MAX_WIDTH."""
+
+
+class Said(str):
+    """A text standing for a figure that does not exist ("never", "none"): right-aligned, like
+    the figures in its column."""
+
+    __slots__ = ()
 
 
 def _label(key: str, lang: str) -> str:
     return message("column", key, lang, package="validation")
+
+
+def _report_text(key: str, lang: str) -> str:
+    return message("report", key, lang, package="validation")
+
+
+def header_width(text: str) -> int:
+    """A column's width that shows its header beside the filter button.
+
+    >>> header_width("NPV"), header_width("净现值")
+    (7, 10)
+    """
+    return display_width(text) + FILTER_BUTTON + 1
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None = None) -> Cell | str | float | None:
@@ -71,6 +108,10 @@ def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None =
         cell.number_format = number_format
         return cell
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if isinstance(value, Said):
+        cell = WriteOnlyCell(ws, text)
+        cell.alignment = Alignment(horizontal="right")
+        return cell
     if not text.startswith(FORMULA_STARTS) and text not in ERROR_CODES:
         return text  # openpyxl writes it as a text cell
     cell = WriteOnlyCell(ws, text)
@@ -80,32 +121,63 @@ def text_cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None =
 
 
 def _sheet(ws: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequence[object]],
-           widths: Sequence[float], *, formats: Sequence[str | None] = ()) -> None:
-    """A sheet of a header and rows; ``formats``: number format per column (None: General)."""
-    for j, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(j)].width = width  # type: ignore[attr-defined]  # not in the stubs
+           widths: Sequence[float], *, formats: Sequence[str | None] = (),
+           totals: Sequence[object] | None = None) -> None:
+    """A sheet of a header, rows and an optional totals row (bold, outside the filter);
+    ``formats``: number format per column (None: General). Printed landscape, one page wide,
+    the header on every page; each column at least as wide as its header, its totals and
+    (up to MAX_WIDTH) its texts."""
+    rows = list(rows)
+    texts = [*rows[:WIDTH_SAMPLE], *([totals] if totals else [])]
+    for j, (width, title) in enumerate(zip(widths, header, strict=True)):
+        longest = max((display_width(v) + 1 for v in (row[j] for row in texts) if isinstance(v, str)), default=0)
+        ws.column_dimensions[get_column_letter(j + 1)].width = max(  # type: ignore[attr-defined]  # not in the stubs
+            width, header_width(title), min(longest, MAX_WIDTH))
     ws.freeze_panes = "A2"
+    landscape_fit_width(ws)  # type: ignore[arg-type]  # a write-only sheet has the same print settings
+    ws.print_title_rows = "1:1"
     bold = Font(bold=True)
-    titles = [cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell)
-              for cell in (text_cell(ws, text) for text in header)]
-    for cell in titles:
-        cell.font = bold
-    ws.append(titles)
     formats = tuple(formats) + (None,) * (len(header) - len(formats))
-    last_row = 1
+
+    def bold_row(values: Sequence[object]) -> list[Cell]:
+        cells = [cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell)
+                 for cell in (text_cell(ws, value, number_format)
+                              for value, number_format in zip(values, formats, strict=True))]
+        for cell in cells:
+            cell.font = bold
+        return cells
+
+    ws.append(bold_row(header))
     for values in rows:
-        ws.append([text_cell(ws, value, number_format) for value, number_format in zip(values, formats, strict=True)])
-        last_row += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"  # type: ignore[attr-defined]  # as above
+        ws.append([value if isinstance(value, Cell) else text_cell(ws, value, number_format)
+                   for value, number_format in zip(values, formats, strict=True)])
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"  # type: ignore[attr-defined]  # as above
+    if totals is not None:
+        ws.append(bold_row(totals))
 
 
 def _project_row(f: FileReport, lang: str) -> list[object]:
     r: Mapping[str, Any] = f.results or {}
     values = {**r, "first_surplus": (r.get("operating_surpluses") or [None])[0],
               **{f"switching_{d}": v for d, v in (r.get("switching_values") or {}).items()}}
+    if f.results:  # a computed figure that does not exist is said, not left blank
+        values |= {k: Said(_report_text(missing, lang)) for k, missing in MISSING.items() if values.get(k) is None}
     status = message("status", f.status, lang, package="validation")
     return [f.path, status, f.count("error"), f.count("warning"), f.count("info"),
             *(values.get(k) for k in RESULT_KEYS)]
+
+
+def _project_totals(report: Report, lang: str) -> list[object]:
+    """The projects sheet's last row: files by status, findings by severity, money summed."""
+    stats = report.stats()
+    computed: list[Mapping[str, Any]] = [f.results for f in report.files if f.results]
+    statuses = " · ".join(f"{stats['files'][s]} {message('status', s, lang, package='validation')}"
+                          for s in STATUSES if stats["files"][s])
+    sums = {k: sum(float(r[k]) for r in computed) for k in SUMMED}
+    label = message("report", "totals_label", lang, package="validation", files=stats["files"]["total"],
+                    projects=len(computed))
+    return [label, statuses, *(stats["findings"][s] for s in ("error", "warning", "info")),
+            *(sums.get(k) for k in RESULT_KEYS)]
 
 
 def write_xlsx(report: Report, path: Path) -> None:
@@ -115,8 +187,8 @@ def write_xlsx(report: Report, path: Path) -> None:
     _sheet(wb.create_sheet("projects"), [_label(c, lang) for c in PROJECT_COLUMNS],
            (_project_row(f, lang) for f in report.files),
            [36, 10, 7, 7, 7, 20, 28, 11, 18, 18, 14, 14, 14, 9, 11, 11, 12, 9, 11, 28, 16, 12,
-            *(11,) * (len(DRIVERS) + 1)],
-           formats=PROJECT_FORMATS)
+            *(11,) * (len(DRIVERS) + 1), 11, 11, 11],
+           formats=PROJECT_FORMATS, totals=_project_totals(report, lang))
     _sheet(wb.create_sheet("findings"), [_label(c, lang) for c in FINDING_COLUMNS],
            ([r["file"], r["sheet"], r["cell"], r["field"],
              message("severity", r["severity"], lang, package="validation"), r["code"],
@@ -127,10 +199,11 @@ def write_xlsx(report: Report, path: Path) -> None:
     gaps = report.subsidy_gaps()
     total = [_label("total", lang), None, None, None, None, None, gaps["subsidy_gap_pooled"], gaps["subsidy_gap"]]
     _sheet(wb.create_sheet("packages"), [_label(c, lang) for c in PACKAGE_COLUMNS],
-           [*([p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
-               p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced], p.subsidy_gap,
-               gaps["packages"][p.balance.package_id]] for p in report.packages), total],
-           [20, 50, 30, 14, 14, 9, 16, 16], formats=(None, None, None, MONEY, MONEY, None, MONEY, MONEY))
+           ([p.balance.package_id, ", ".join(p.files), ", ".join(p.project_ids),
+             p.balance.renovation_surplus, p.balance.npv, yes_no[p.balance.balanced], p.subsidy_gap,
+             gaps["packages"][p.balance.package_id]] for p in report.packages),
+           [20, 50, 30, 14, 14, 9, 16, 16], formats=(None, None, None, MONEY, MONEY, None, MONEY, MONEY),
+           totals=total)
     _since_last_run_sheet(wb, report)
     wb.save(path)
 
